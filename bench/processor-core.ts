@@ -1,0 +1,38 @@
+// The processor's CPU path for one record (validate, canonicalise, mask, Avro-encode, frame),
+// with no I/O: the ceiling the Kafka wiring works under. Prints events/s and µs per event.
+import { cpus } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { createSampleLogins } from '../lib/sample-logins.js';
+import { createMasker } from '../processor/mask.js';
+import { transform, type RawInput } from '../processor/transform.js';
+import { userLoginType } from '../lib/user-login-codec.js';
+import { frame } from '../lib/wire-format.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const RUNS = 7;
+
+const gen = createSampleLogins(42);
+const inputs: RawInput[] = gen.batch(EVENTS, 0.05).map((s, i) => ({
+  value: Buffer.from(s.body),
+  headers: { 'sqs.message_id': Buffer.from(`id-${i}`), 'sqs.sent_timestamp': Buffer.from(String(Date.now())) },
+  timestamp: String(Date.now()),
+}));
+const mask = createMasker(randomBytes(32));
+
+let sink = 0; // consumed so the work cannot be optimised away
+function once(): number {
+  const start = process.hrtime.bigint();
+  for (const input of inputs) {
+    const out = transform(input, mask);
+    if (out.kind === 'clean') sink += frame(1, userLoginType.toBuffer(out.record)).length;
+    else sink += out.code.length;
+  }
+  return Number(process.hrtime.bigint() - start) / 1e9;
+}
+
+once(); // warm-up: JIT and caches
+const seconds = Array.from({ length: RUNS }, once).sort((a, b) => a - b);
+const median = seconds[Math.floor(RUNS / 2)]!;
+console.log(`processor core: ${EVENTS} events x ${RUNS} runs on ${cpus()[0]?.model ?? 'unknown CPU'} (one core)`);
+console.log(`  median ${(EVENTS / median).toFixed(0)} events/s, ${((median / EVENTS) * 1e6).toFixed(2)} µs/event (best ${(EVENTS / seconds[0]!).toFixed(0)}, worst ${(EVENTS / seconds[RUNS - 1]!).toFixed(0)} events/s)`);
+if (sink === 0) console.log('(nothing produced)');

@@ -1,0 +1,72 @@
+// `loginpipe connector|processor|sink|run`: start services and run them until a signal.
+import { ConfigError, loadSettings } from '../lib/config.js';
+import { runtimeSettings } from '../lib/settings.js';
+import { createLogger, type Logger } from '../lib/log.js';
+import { runUntilSignal, type Service } from '../lib/service.js';
+import { closeAllDbs } from '../lib/db.js';
+import { loadConnectorConfig } from '../connector/config.js';
+import { loadProcessorConfig } from '../processor/config.js';
+import { loadSinkConfig } from '../sink/config.js';
+import { startConnector } from '../connector/index.js';
+import { startProcessor } from '../processor/index.js';
+import { startSink } from '../sink/index.js';
+import { errorMessage } from '../lib/errors.js';
+import { startHealthServer, type HealthServer } from '../lib/health.js';
+
+export type ServiceKind = 'connector' | 'processor' | 'sink';
+export const SERVICE_KINDS: readonly ServiceKind[] = ['connector', 'processor', 'sink'];
+
+export interface Starter {
+  kind: ServiceKind;
+  healthPort: number;
+  start(log: Logger): Promise<Service>;
+}
+
+/** Parses every setting the chosen services need first, so a bad one stops us before any I/O. */
+export function prepare(kinds: readonly ServiceKind[], env: NodeJS.ProcessEnv = process.env): Starter[] {
+  const problems: string[] = [];
+  const starters: Starter[] = [];
+  // Downstream first, so that nothing upstream produces into a stage that is not there yet.
+  for (const kind of [...kinds].reverse()) {
+    try {
+      if (kind === 'sink') { const c = loadSinkConfig(env); starters.push({ kind, healthPort: c.healthPort, start: (log) => startSink(c, log) }); }
+      if (kind === 'processor') { const c = loadProcessorConfig(env); starters.push({ kind, healthPort: c.healthPort, start: (log) => startProcessor(c, log) }); }
+      if (kind === 'connector') { const c = loadConnectorConfig(env); starters.push({ kind, healthPort: c.healthPort, start: (log) => startConnector(c, log) }); }
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      for (const p of err.problems) if (!problems.includes(p)) problems.push(p);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return starters;
+}
+
+export async function serve(kinds: readonly ServiceKind[]): Promise<number> {
+  const starters = prepare(kinds);
+  const runtime = loadSettings(runtimeSettings);
+  const log = createLogger({ level: runtime.logLevel });
+  const services: Service[] = [];
+  const health: HealthServer[] = [];
+  const closeAll = async () => {
+    await Promise.allSettled(health.map((h) => h.close()));
+    closeAllDbs();
+  };
+  try {
+    for (const s of starters) {
+      // Health first, so an orchestrator sees "alive, not ready" while a service connects.
+      const h = await startHealthServer(s.kind, s.healthPort, log);
+      health.push(h);
+      const service = await s.start(log);
+      h.attach(service);
+      services.push(service);
+    }
+  } catch (err) {
+    log.fatal({ err: errorMessage(err) }, 'could not start');
+    await Promise.allSettled(services.map((s) => s.stop()));
+    await closeAll();
+    return 1;
+  }
+  const code = await runUntilSignal(services, { shutdownTimeoutMs: runtime.shutdownTimeoutMs, log });
+  await closeAll();
+  return code;
+}

@@ -1,0 +1,24 @@
+import { integer, loadSettings, httpUrl, optionalHttpUrl, nonEmpty, setting, type Parsed } from '../lib/config.js';
+import { kafkaSettings, runtimeSettings } from '../lib/settings.js';
+
+export const sqsSettings = {
+  queueUrl: setting('SQS_QUEUE_URL', 'URL of the SQS queue to drain', 'http://127.0.0.1:9324/000000000000/login-queue', httpUrl),
+  endpoint: setting('SQS_ENDPOINT', 'SQS endpoint; "none" uses AWS\'s own for the region (and the usual AWS credential chain)', 'http://127.0.0.1:9324', optionalHttpUrl),
+  region: setting('AWS_REGION', 'AWS region of the queue', 'us-east-1', nonEmpty),
+};
+
+export const connectorSettings = {
+  ...kafkaSettings,
+  ...runtimeSettings,
+  ...sqsSettings,
+  pollers: setting('SQS_POLLERS', 'Receive loops run in parallel; each takes up to 10 messages per call', '4', integer(1, 64)),
+  waitTimeSeconds: setting('SQS_WAIT_TIME_SECONDS', 'Long-polling wait per receive call', '20', integer(0, 20)),
+  healthPort: setting('CONNECTOR_HEALTH_PORT', 'Port of the connector\'s /healthz and /readyz (0: any free port)', '9401', integer(0, 65_535)),
+  visibilityTimeoutSeconds: setting('SQS_VISIBILITY_TIMEOUT_SECONDS', 'Visibility timeout asked for received messages; extended while they are being published', '30', integer(5, 43_200)),
+};
+
+export type ConnectorConfig = Parsed<typeof connectorSettings>;
+
+export function loadConnectorConfig(env: NodeJS.ProcessEnv = process.env): ConnectorConfig {
+  return loadSettings(connectorSettings, env);
+}

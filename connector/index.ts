@@ -1,0 +1,152 @@
+// SQS -> raw topic. Each poller long-polls up to 10 messages; every body is published unchanged
+// through one idempotent producer, and only what Kafka acknowledged is deleted from SQS.
+import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { Consumer } from 'sqs-consumer';
+import type { Message as KafkaMessage, Producer } from 'kafkajs';
+import { createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, topicMaxMessageBytes, withAdmin } from '../lib/kafka.js';
+import { CoalescingSender } from '../lib/coalescing-sender.js';
+import { approxRecordBytes } from '../lib/chunk-by-bytes.js';
+import { Outage } from '../lib/outage.js';
+import { retry } from '../lib/retry.js';
+import { PipelineError, errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { deferred, type Service } from '../lib/service.js';
+import type { ConnectorConfig } from './config.js';
+import { createSqsClient } from '../lib/sqs.js';
+import { BATCH_OVERHEAD_BYTES, toRawRecord, type RawRecord } from './raw-record.js';
+import { tooLargeDeadLetter } from './too-large.js';
+
+const SQS_MAX_BATCH = 10;
+
+export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise<Service> {
+  log = log.child({ service: 'connector' });
+  const kafka = createKafka(cfg, log, 'connector');
+  // The raw topic's real limit, not the one we would have set: an operator may have changed it.
+  const maxRecordBytes = await withAdmin(kafka, async (admin) => {
+    await ensureTopics(admin, pipelineTopicSpecs(cfg));
+    return topicMaxMessageBytes(admin, cfg.rawTopic);
+  });
+
+  const producer: Producer = kafka.producer(producerOptions());
+  await producer.connect();
+
+  const sender = new CoalescingSender<{ topic: string; message: KafkaMessage }>(async (items) => {
+    for (const topic of new Set(items.map((i) => i.topic))) {
+      const messages = items.filter((i) => i.topic === topic).map((i) => i.message);
+      await sendInChunks(producer, topic, messages, maxRecordBytes - BATCH_OVERHEAD_BYTES);
+    }
+  });
+
+  const sqs = createSqsClient(cfg);
+  const sqsOutage = new Outage('SQS', log);
+  const stopping = new AbortController();
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
+  let published = 0;
+
+  async function handle(messages: Message[]): Promise<Message[]> {
+    inFlight++;
+    try {
+      const fit: Message[] = [];
+      const items: { topic: string; message: KafkaMessage }[] = [];
+      for (const m of messages) {
+        const record: RawRecord = toRawRecord(m);
+        const size = approxRecordBytes(record);
+        if (size + BATCH_OVERHEAD_BYTES <= maxRecordBytes) {
+          fit.push(m);
+          items.push({ topic: cfg.rawTopic, message: record });
+        } else {
+          // Cannot go to Kafka byte for byte. It stays in SQS (its redrive queue keeps the body
+          // intact) and the dead-letter topic says why, so it is counted and found.
+          log.warn({ queueUrl: cfg.queueUrl, messageId: m.MessageId, bytes: size, limit: maxRecordBytes }, 'message too large for the raw topic; left in SQS for its redrive queue');
+          items.push({ topic: cfg.dlqTopic, message: tooLargeDeadLetter(record, size, maxRecordBytes, cfg.rawTopic) });
+        }
+      }
+      await sender.submit(items);
+      published += fit.length;
+      await deleteFromQueue(sqs, cfg.queueUrl, fit, log);
+      // sqs-consumer deletes nothing itself (shouldDeleteMessages: false); the list is informational.
+      return fit;
+    } catch (err) {
+      const ids = messages.map((m) => m.MessageId).join(',');
+      log.warn({ err: errorMessage(err), messageIds: ids, topic: cfg.rawTopic }, 'publishing failed; messages stay in SQS and come back after their visibility timeout');
+      throw err;
+    } finally {
+      inFlight--;
+      if (inFlight === 0) idle?.();
+    }
+  }
+
+  const pollers = Array.from({ length: cfg.pollers }, () => {
+    const consumer = Consumer.create({
+      queueUrl: cfg.queueUrl,
+      sqs,
+      batchSize: SQS_MAX_BATCH,
+      waitTimeSeconds: cfg.waitTimeSeconds,
+      visibilityTimeout: cfg.visibilityTimeoutSeconds,
+      // Extends visibility while a batch waits on Kafka, so a slow publish is not delivered twice.
+      heartbeatInterval: Math.max(1, Math.floor(cfg.visibilityTimeoutSeconds / 3)),
+      attributeNames: ['All'],
+      messageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      shouldDeleteMessages: false,
+      handleMessageBatch: handle,
+      preReceiveMessageCallback: () => sqsOutage.pause(stopping.signal),
+      postReceiveMessageCallback: async () => sqsOutage.recovered(),
+    });
+    consumer.on('error', (err, msgs) => {
+      if (stopping.signal.aborted) return; // the long poll we cancelled on purpose
+      if (msgs === undefined) sqsOutage.failed(err);
+      else log.warn({ err: errorMessage(err), queueUrl: cfg.queueUrl }, 'SQS call about received messages failed');
+    });
+    consumer.on('processing_error', () => { /* logged in handle() */ });
+    return consumer;
+  });
+  for (const p of pollers) p.start();
+  log.info({ queueUrl: cfg.queueUrl, topic: cfg.rawTopic, pollers: cfg.pollers }, 'connector started');
+
+  let stopped: Promise<void> | undefined;
+  const ended = deferred();
+
+  return {
+    name: 'connector',
+    ready: () => !sqsOutage.active,
+    done: ended.promise,
+    stop() {
+      stopped ??= (async () => {
+        stopping.abort();
+        // Aborting cancels only the pending long poll; handlers in flight finish, publish and delete.
+        for (const p of pollers) p.stop({ abort: true });
+        if (inFlight > 0) await new Promise<void>((resolve) => { idle = resolve; });
+        await producer.disconnect();
+        sqs.destroy();
+        log.info({ published }, 'connector stopped');
+        ended.resolve();
+      })();
+      return stopped;
+    },
+  };
+}
+
+/** Deletes what Kafka acknowledged, retrying entries SQS reports as failed. */
+async function deleteFromQueue(sqs: SQSClient, queueUrl: string, messages: Message[], log: Logger): Promise<void> {
+  if (messages.length === 0) return;
+  let remaining = messages;
+  await retry(async () => {
+    const res = await sqs.send(new DeleteMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: remaining.map((m, i) => ({ Id: String(i), ReceiptHandle: m.ReceiptHandle })),
+    }));
+    const failed = new Set((res.Failed ?? []).filter((f) => !f.SenderFault).map((f) => Number(f.Id)));
+    for (const f of res.Failed ?? []) {
+      if (f.SenderFault) log.warn({ queueUrl, messageId: remaining[Number(f.Id)]?.MessageId, code: f.Code }, 'SQS refused to delete a published message; it will be redelivered and deduplicated downstream');
+    }
+    remaining = remaining.filter((_, i) => failed.has(i));
+    if (remaining.length > 0) throw new PipelineError('sqs_delete_failed', `${remaining.length} deletes failed`, { retriable: true, context: { queueUrl } });
+  }, { initialMs: 200, maxMs: 5_000, attempts: 6 }, {
+    onRetry: (err) => log.debug({ err: errorMessage(err) }, 'retrying SQS delete'),
+  }).catch((err) => {
+    // Not fatal: the messages are in Kafka; SQS will hand them out again and the copies share
+    // their sqs.message_id, which the sink deduplicates.
+    log.warn({ err: errorMessage(err), queueUrl, count: remaining.length }, 'could not delete published messages from SQS');
+  });
+}

@@ -1,0 +1,40 @@
+// A few error classes, each with a code, whether retrying can help, and the message it concerns.
+// Context never holds a clear ip or device_id: only where the message lives.
+
+export interface MessageContext {
+  topic?: string;
+  partition?: number;
+  offset?: string;
+  messageId?: string;
+  queueUrl?: string;
+}
+
+export class PipelineError extends Error {
+  readonly code: string;
+  readonly retriable: boolean;
+  readonly context: MessageContext;
+
+  constructor(code: string, message: string, opts: { retriable?: boolean; context?: MessageContext; cause?: unknown } = {}) {
+    const where = describeContext(opts.context ?? {});
+    super(where ? `${message} (${where})` : message, { cause: opts.cause });
+    this.name = 'PipelineError';
+    this.code = code;
+    this.retriable = opts.retriable ?? false;
+    this.context = opts.context ?? {};
+  }
+}
+
+export function describeContext(ctx: MessageContext): string {
+  const parts: string[] = [];
+  if (ctx.topic !== undefined) parts.push(`topic ${ctx.topic}`);
+  if (ctx.partition !== undefined) parts.push(`partition ${ctx.partition}`);
+  if (ctx.offset !== undefined) parts.push(`offset ${ctx.offset}`);
+  if (ctx.messageId !== undefined) parts.push(`message ${ctx.messageId}`);
+  if (ctx.queueUrl !== undefined) parts.push(`queue ${ctx.queueUrl}`);
+  return parts.join(', ');
+}
+
+/** Message of any thrown value, for logs. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}

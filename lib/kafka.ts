@@ -1,0 +1,180 @@
+// One way to make a Kafka client, and the topics loginpipe owns with the settings they need.
+import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type Consumer, type ConsumerConfig, type ITopicConfig, type LogEntry, type Message, type ProducerConfig, type ProducerRecord } from 'kafkajs';
+import type { Logger } from './log.js';
+import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
+import { errorMessage } from './errors.js';
+
+// Node's CommonJS interop does not see this one as a named export of kafkajs.
+const { ConfigResourceTypes } = kafkajs;
+
+export interface KafkaConfig {
+  brokers: string[];
+  clientId: string;
+}
+
+const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
+  [logLevel.ERROR]: 'error',
+  [logLevel.WARN]: 'warn',
+  [logLevel.INFO]: 'info',
+  [logLevel.DEBUG]: 'debug',
+};
+
+export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string): Kafka {
+  const kafkaLog = log.child({ component: 'kafkajs' });
+  return new Kafka({
+    clientId: `${cfg.clientId}-${suffix}`,
+    brokers: cfg.brokers,
+    // kafkajs's own INFO lines (every join, every commit) drown the service's; keep warnings up.
+    logLevel: logLevel.WARN,
+    logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
+      const { message, timestamp: _t, logger: _l, ...extra } = entry;
+      kafkaLog[routine(entry) ? 'debug' : LEVELS[level] ?? 'info']({ namespace, ...extra }, message);
+    },
+    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+  });
+}
+
+// Retried conditions that are expected, not errors: right after a commit the coordinator is still
+// writing that transaction's markers, so the next transaction's first request is told
+// CONCURRENT_TRANSACTIONS; and a freshly started broker answers COORDINATOR_LOAD_IN_PROGRESS.
+const ROUTINE = ['another concurrent operation on the same transaction', 'The coordinator is loading'];
+function routine(entry: LogEntry['log']): boolean {
+  const error = (entry as { error?: unknown }).error;
+  return ROUTINE.some((text) => entry.message.includes(text) || (typeof error === 'string' && error.includes(text)));
+}
+
+/**
+ * Options for every producer loginpipe makes: idempotent, acks from all in-sync replicas, the
+ * Java client's partitioner (so keys land where other Kafka tools expect), and retries that
+ * never give up on their own: during a broker outage a send waits for the broker to return,
+ * which holds SQS messages and input offsets where they are instead of losing or skipping them.
+ * The short first retry matters for transactions: see `routine` above.
+ */
+export function producerOptions(extra: Partial<ProducerConfig> = {}): ProducerConfig {
+  return {
+    idempotent: true,
+    maxInFlightRequests: 1,
+    allowAutoTopicCreation: false,
+    createPartitioner: Partitioners.DefaultPartitioner,
+    retry: { initialRetryTime: 25, maxRetryTime: 5_000, retries: Number.MAX_SAFE_INTEGER },
+    ...extra,
+  };
+}
+
+/** Consumer options every loginpipe group uses: committed records only, no topic auto-creation. */
+export function consumerOptions(groupId: string, sessionTimeoutMs: number, extra: Partial<ConsumerConfig> = {}): ConsumerConfig {
+  return {
+    groupId,
+    readUncommitted: false,
+    allowAutoTopicCreation: false,
+    sessionTimeout: sessionTimeoutMs,
+    heartbeatInterval: Math.min(3_000, Math.floor(sessionTimeoutMs / 3)),
+    ...extra,
+  };
+}
+
+/**
+ * Logs a consumer's crashes and joins, and reports the ones kafkajs will not recover from.
+ * Returns whether the consumer is currently in its group (for /readyz).
+ */
+export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: unknown): void; joined?(): void }): () => boolean {
+  let inGroup = false;
+  consumer.on(consumer.events.CRASH, ({ payload }) => {
+    log.error({ err: errorMessage(payload.error), restart: payload.restart }, 'consumer crashed');
+    if (!payload.restart) on.fatal(payload.error);
+  });
+  consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
+    inGroup = true;
+    on.joined?.();
+    log.info({ groupId: payload.groupId, assigned: payload.memberAssignment }, 'joined group');
+  });
+  consumer.on(consumer.events.DISCONNECT, () => { inGroup = false; });
+  return () => inGroup;
+}
+
+/** Below the topics' max.message.bytes with room for kafkajs's batch overhead. */
+export const MAX_SEND_BYTES = 900 * 1024;
+
+/**
+ * Sends messages to one topic in as many requests as keep each record batch under `maxBytes`.
+ * Works with a producer or a transaction: both have `send`.
+ */
+export async function sendInChunks(to: { send(record: ProducerRecord): Promise<unknown> }, topic: string, messages: Message[], maxBytes = MAX_SEND_BYTES): Promise<void> {
+  for (const chunk of chunkByBytes(messages, approxRecordBytes, maxBytes)) {
+    await to.send({ topic, messages: chunk });
+  }
+}
+
+export interface TopicSpec {
+  topic: string;
+  numPartitions: number;
+  replicationFactor: number;
+  configEntries?: ITopicConfig['configEntries'];
+}
+
+/** SQS allows bodies of up to 1 MiB; headers and record overhead need room on top. */
+export const MAX_RAW_RECORD_BYTES = 1024 * 1024 + 64 * 1024;
+
+export interface PipelineTopics {
+  rawTopic: string;
+  cleanTopic: string;
+  dlqTopic: string;
+  topicPartitions: number;
+  replicationFactor: number;
+}
+
+export function pipelineTopicSpecs(t: PipelineTopics): TopicSpec[] {
+  const sized = [{ name: 'max.message.bytes', value: String(MAX_RAW_RECORD_BYTES) }];
+  return [
+    { topic: t.rawTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: sized },
+    { topic: t.cleanTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor },
+    // The dead-letter topic carries raw bodies verbatim, so it must take what the raw topic takes.
+    { topic: t.dlqTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: sized },
+  ];
+}
+
+/** Creates missing topics; existing ones are left as an operator configured them. */
+export async function ensureTopics(admin: Admin, specs: TopicSpec[]): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const missing = specs.filter((s) => !existing.has(s.topic));
+  if (missing.length === 0) return;
+  try {
+    await admin.createTopics({ topics: missing, waitForLeaders: true });
+  } catch (err) {
+    // Another instance may have created them in between; that is the outcome we wanted.
+    if ((err as { type?: string }).type !== 'TOPIC_ALREADY_EXISTS') {
+      const still = new Set(await admin.listTopics());
+      if (missing.some((s) => !still.has(s.topic))) throw err;
+    }
+  }
+}
+
+/** The topic's effective max.message.bytes: what the broker will accept in one record batch. */
+export async function topicMaxMessageBytes(admin: Admin, topic: string): Promise<number> {
+  const res = await admin.describeConfigs({
+    includeSynonyms: false,
+    resources: [{ type: ConfigResourceTypes.TOPIC, name: topic, configNames: ['max.message.bytes'] }],
+  });
+  const value = res.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new Error(`topic ${topic} reports no usable max.message.bytes (${value})`);
+  return n;
+}
+
+export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T>): Promise<T> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    return await fn(admin);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** Kafka header values arrive as Buffer, string, arrays or undefined; this reads one as text. */
+export function headerText(headers: Record<string, unknown> | undefined, name: string): string | undefined {
+  const v = headers?.[name];
+  const first = Array.isArray(v) ? v[0] : v;
+  if (first === undefined || first === null) return undefined;
+  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
+}

@@ -1,0 +1,26 @@
+import { hostname } from 'node:os';
+import { integer, loadSettings, setting, topicName, type Parsed } from '../lib/config.js';
+import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
+import { parseHmacKey } from './mask.js';
+
+export const piiSettings = {
+  hmacKey: setting('PII_HMAC_KEY', 'Secret key (base64, at least 32 bytes) for masking ip and device_id; make one with `openssl rand -base64 32`', undefined, parseHmacKey),
+};
+
+export const processorSettings = {
+  ...kafkaSettings,
+  ...registrySettings,
+  ...runtimeSettings,
+  ...piiSettings,
+  groupId: setting('PROCESSOR_GROUP_ID', 'Consumer group of the processors', 'loginpipe-processor', topicName),
+  transactionalId: setting('PROCESSOR_TRANSACTIONAL_ID', 'Kafka transactional id; stable per instance and different between instances (a restarted instance fences its previous self)', `loginpipe-processor-${hostname()}`, topicName),
+  healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz and /readyz (0: any free port)', '9402', integer(0, 65_535)),
+  dedupWindow: setting('PROCESSOR_DEDUP_WINDOW', 'Event ids remembered per raw partition: a record repeating one of them (a redelivered SQS message) is dropped; 0 turns this off', '100000', integer(0, 10_000_000)),
+  maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(2 * 1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
+};
+
+export type ProcessorConfig = Parsed<typeof processorSettings>;
+
+export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
+  return loadSettings(processorSettings, env);
+}

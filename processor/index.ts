@@ -1,0 +1,189 @@
+// raw topic -> clean | dead-letter, exactly once: each fetched batch becomes one Kafka
+// transaction holding its clean records, its dead letters and the input offsets after it.
+// A repeated event id (an SQS message the connector published twice) is dropped, so the clean
+// topic holds each event once.
+import type { Admin, EachBatchPayload, Message, Producer } from 'kafkajs';
+import { consumerOptions, createKafka, ensureTopics, headerText, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
+import { SchemaRegistry } from '../lib/schema-registry.js';
+import { createUserLoginEncoder } from '../lib/user-login-codec.js';
+import { PipelineError, errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { deferred, type Service } from '../lib/service.js';
+import { HEADER_MESSAGE_ID } from '../connector/raw-record.js';
+import type { ProcessorConfig } from './config.js';
+import { createMasker } from './mask.js';
+import { transform } from './transform.js';
+import { deadLetter } from './dead-letter.js';
+import { RecentIds } from './recent-ids.js';
+
+interface PartitionState {
+  seen: RecentIds;
+  /** Records below this offset were processed before this assignment: replayed only to fill `seen`. */
+  replayUntil: bigint;
+}
+
+export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {
+  log = log.child({ service: 'processor', transactionalId: cfg.transactionalId });
+  const kafka = createKafka(cfg, log, 'processor');
+  await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
+  const encode = await createUserLoginEncoder(new SchemaRegistry(cfg.registryUrl), cfg.cleanTopic);
+  const mask = createMasker(cfg.hmacKey);
+
+  const newProducer = () => kafka.producer(producerOptions({ transactionalId: cfg.transactionalId, transactionTimeout: 30_000 }));
+  let producer: Producer = newProducer();
+  await producer.connect();
+  const admin: Admin = kafka.admin();
+  await admin.connect();
+
+  const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, {
+    maxBytesPerPartition: Math.max(cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
+  }));
+  await consumer.connect();
+  await consumer.subscribe({ topics: [cfg.rawTopic], fromBeginning: true });
+
+  const ended = deferred();
+  const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0 };
+  const partitions = new Map<number, PartitionState>();
+
+  /**
+   * On first meeting a partition in this assignment, rewinds it by the dedup window so the ids
+   * processed just before (by us or by the instance that had it) are known again. The raw topic
+   * itself is the record of what was seen; no other state needs keeping.
+   */
+  async function stateFor(partition: number, firstOffset: bigint): Promise<{ state: PartitionState; rewindTo?: bigint }> {
+    const known = partitions.get(partition);
+    if (known) return { state: known };
+    const [committedRaw, watermarks] = await Promise.all([
+      admin.fetchOffsets({ groupId: cfg.groupId, topics: [cfg.rawTopic] }),
+      admin.fetchTopicOffsets(cfg.rawTopic),
+    ]);
+    const committed = BigInt(committedRaw[0]?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
+    const low = BigInt(watermarks.find((w) => w.partition === partition)?.low ?? '0');
+    const state: PartitionState = { seen: new RecentIds(cfg.dedupWindow), replayUntil: committed < 0n ? firstOffset : committed };
+    partitions.set(partition, state);
+    if (committed < 0n) return { state }; // the group never processed this partition: nothing to recall
+    const from = maxOf(low, state.replayUntil - BigInt(cfg.dedupWindow));
+    return from < firstOffset && cfg.dedupWindow > 0 ? { state, rewindTo: from } : { state };
+  }
+
+  async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const first = BigInt(batch.firstOffset() ?? batch.messages[0]!.offset);
+    const { state, rewindTo } = await stateFor(batch.partition, first);
+    if (rewindTo !== undefined) {
+      log.info({ topic: batch.topic, partition: batch.partition, from: String(rewindTo), to: String(state.replayUntil) }, 'replaying processed records to rebuild the duplicate filter');
+      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(rewindTo) });
+      return;
+    }
+
+    const clean: Message[] = [];
+    const dead: Message[] = [];
+    // Ids join `seen` only once their transaction committed: were it aborted, the records come
+    // back and must not be taken for duplicates of themselves.
+    const fresh = new Set<string>();
+    let duplicates = 0;
+    for (const m of batch.messages) {
+      const id = headerText(m.headers, HEADER_MESSAGE_ID);
+      if (BigInt(m.offset) < state.replayUntil) {
+        // Committed before this assignment, so safe to remember at once, and it must be: a copy
+        // may follow in this very batch.
+        if (id) state.seen.add(id);
+        continue;
+      }
+      if (id && (fresh.has(id) || state.seen.has(id))) {
+        duplicates++;
+        log.debug({ topic: batch.topic, partition: batch.partition, offset: m.offset, messageId: id }, 'dropped a repeated event');
+        continue;
+      }
+      if (id) fresh.add(id);
+      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask);
+      if (outcome.kind === 'clean') {
+        clean.push({ key: outcome.key, value: encode(outcome.record), timestamp: String(outcome.record.login_time) });
+      } else {
+        const source = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
+        dead.push(deadLetter(source, outcome.code, outcome.message, outcome.messageId));
+        log.debug({ topic: batch.topic, partition: batch.partition, offset: m.offset, messageId: outcome.messageId, code: outcome.code }, 'dead-lettered');
+      }
+    }
+
+    const last = batch.lastOffset();
+    if (BigInt(last) >= state.replayUntil) {
+      await commitTransaction(batch.topic, batch.partition, clean, dead, (BigInt(last) + 1n).toString(), batch.firstOffset() ?? undefined);
+      counts.clean += clean.length;
+      counts.dead += dead.length;
+      counts.duplicates += duplicates;
+      counts.transactions++;
+      for (const id of fresh) state.seen.add(id);
+    }
+    // Only now may kafkajs move past these records; had anything failed, they are fetched again.
+    resolveOffset(last);
+    await heartbeat();
+  }
+
+  async function commitTransaction(topic: string, partition: number, clean: Message[], dead: Message[], nextOffset: string, firstOffset: string | undefined): Promise<void> {
+    const txn = await producer.transaction();
+    try {
+      await sendInChunks(txn, cfg.cleanTopic, clean);
+      await sendInChunks(txn, cfg.dlqTopic, dead);
+      await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
+      await txn.commit();
+    } catch (err) {
+      await abandon(txn, err);
+      throw new PipelineError('transaction_failed', `could not commit the transaction for ${clean.length + dead.length} records: ${errorMessage(err)}`, {
+        retriable: true, cause: err, context: { topic, partition, offset: firstOffset },
+      });
+    }
+  }
+
+  /** Aborts a failed transaction; if the producer cannot even abort, replaces it (fencing the old one). */
+  async function abandon(txn: Awaited<ReturnType<Producer['transaction']>>, cause: unknown): Promise<void> {
+    if (isFenced(cause)) {
+      ended.reject(new PipelineError('producer_fenced', `another processor took over transactional id ${cfg.transactionalId}; give each instance its own PROCESSOR_TRANSACTIONAL_ID`, { cause }));
+      return;
+    }
+    try {
+      if (txn.isActive()) await txn.abort();
+    } catch (abortErr) {
+      log.warn({ err: errorMessage(abortErr) }, 'abort failed; replacing the transactional producer');
+      await producer.disconnect().catch(() => {});
+      producer = newProducer();
+      await producer.connect();
+    }
+  }
+
+  const inGroup = watchConsumer(consumer, log, {
+    fatal: ended.reject,
+    // A new assignment: what this instance remembered may be stale for partitions it lost and
+    // got back, so every partition is rebuilt from the log on first use.
+    joined: () => partitions.clear(),
+  });
+
+  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId }, 'processor started');
+
+  let stopping: Promise<void> | undefined;
+  return {
+    name: 'processor',
+    done: ended.promise,
+    ready: inGroup,
+    stop() {
+      stopping ??= (async () => {
+        // disconnect() lets the batch in progress finish and commit before leaving the group.
+        await consumer.disconnect();
+        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+        log.info(counts, 'processor stopped');
+        ended.resolve();
+      })();
+      return stopping;
+    },
+  };
+}
+
+function maxOf(a: bigint, b: bigint): bigint {
+  return a > b ? a : b;
+}
+
+function isFenced(err: unknown): boolean {
+  const e = err as { type?: string; cause?: { type?: string } };
+  return e?.type === 'INVALID_PRODUCER_EPOCH' || e?.type === 'PRODUCER_FENCED' || e?.cause?.type === 'PRODUCER_FENCED';
+}

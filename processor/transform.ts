@@ -1,0 +1,66 @@
+// One raw-topic record in, one outcome out: a masked clean record, or a dead letter with its
+// reason. Pure: no I/O, so the whole decision is testable from a table.
+import { headerText } from '../lib/kafka.js';
+import type { UserLogin } from '../lib/user-login-codec.js';
+import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../connector/raw-record.js';
+import type { DeadLetterCode } from './dead-letter-codes.js';
+import { validateLogin } from './validate.js';
+
+export interface RawInput {
+  value: Buffer | null;
+  headers?: Record<string, unknown>;
+  /** Kafka record timestamp, ms as a decimal string (as kafkajs gives it). */
+  timestamp: string;
+}
+
+export type Outcome =
+  | { kind: 'clean'; key: string; record: UserLogin }
+  | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined };
+
+export type Masker = (canonical: string) => string;
+
+export function transform(input: RawInput, mask: Masker): Outcome {
+  const messageId = headerText(input.headers, HEADER_MESSAGE_ID);
+  if (messageId === undefined || messageId === '') {
+    return { kind: 'dead', code: 'missing_metadata', message: `header ${HEADER_MESSAGE_ID} is missing: the event has no id to deduplicate by`, messageId };
+  }
+  const loginTime = loginTimeOf(input);
+  if (loginTime === undefined) {
+    return { kind: 'dead', code: 'missing_metadata', message: `neither header ${HEADER_SENT_TIMESTAMP} nor the record timestamp is a time`, messageId };
+  }
+  if (input.value === null) {
+    return { kind: 'dead', code: 'invalid_json', message: 'record has no value', messageId };
+  }
+  const v = validateLogin(input.value);
+  if (!v.ok) return { kind: 'dead', code: v.code, message: v.message, messageId };
+  const e = v.event;
+  return {
+    kind: 'clean',
+    key: e.userId,
+    record: {
+      event_id: messageId,
+      user_id: e.userId,
+      device_type: e.deviceType,
+      masked_ip: mask(e.ip),
+      masked_device_id: mask(e.deviceId),
+      locale: e.locale,
+      app_version: e.appVersion,
+      login_time: loginTime,
+    },
+  };
+}
+
+/** Latest login time accepted: the end of year 9999, the last a YYYY-MM-DD date can name. */
+const MAX_LOGIN_TIME_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
+/** The SQS sent time; a record that did not come through the connector falls back to its own timestamp. */
+function loginTimeOf(input: RawInput): number | undefined {
+  const sent = headerText(input.headers, HEADER_SENT_TIMESTAMP);
+  for (const candidate of [sent, input.timestamp]) {
+    if (candidate !== undefined && /^\d{1,15}$/.test(candidate)) {
+      const ms = Number(candidate);
+      if (ms > 0 && ms <= MAX_LOGIN_TIME_MS) return ms;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,164 @@
+// clean topic -> user_logins. Batches from all assigned partitions are gathered into multi-row
+// inserts; a partition's offsets are committed only after Postgres committed its rows (and any
+// row Postgres refused is in the dead-letter topic).
+import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
+import { consumerOptions, createKafka, ensureTopics, headerText, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin } from '../lib/kafka.js';
+import { SchemaRegistry } from '../lib/schema-registry.js';
+import { createUserLoginDecoder } from '../lib/user-login-codec.js';
+import { CoalescingSender } from '../lib/coalescing-sender.js';
+import { openDb, isTransientDbError } from '../lib/db.js';
+import { Outage } from '../lib/outage.js';
+import { errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+import { deferred, type Service } from '../lib/service.js';
+import { deadLetter, type DeadLetterSource } from '../processor/dead-letter.js';
+import { HEADER_MESSAGE_ID } from '../connector/raw-record.js';
+import type { SinkConfig } from './config.js';
+import { migrate } from './migrate.js';
+import { Batcher } from './batcher.js';
+import { createWriter } from './writer.js';
+import { toRow, type UserLoginRow } from './rows.js';
+
+interface Item { row: UserLoginRow; source: DeadLetterSource }
+
+const HEARTBEAT_MS = 3_000;
+
+export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> {
+  log = log.child({ service: 'sink' });
+  const db = openDb(cfg.databaseUrl, cfg.databasePoolSize);
+  const applied = await migrate(db, cfg.databaseSchema);
+  if (applied.length > 0) log.info({ applied, schema: cfg.databaseSchema }, 'migrated');
+  const write = createWriter(db, cfg.databaseSchema);
+
+  const kafka = createKafka(cfg, log, 'sink');
+  await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
+  const decode = createUserLoginDecoder(new SchemaRegistry(cfg.registryUrl));
+
+  const producer: Producer = kafka.producer(producerOptions());
+  await producer.connect();
+  const deadLetters = new CoalescingSender<Message>((messages) => sendInChunks(producer, cfg.dlqTopic, messages));
+
+  const stopping = new AbortController();
+  const dbOutage = new Outage('Postgres', log);
+  const counts = { inserted: 0, duplicates: 0, rejected: 0, undecodable: 0 };
+
+  const batcher = new Batcher<Item>({
+    maxSize: cfg.batchSize,
+    maxWaitMs: cfg.batchWaitMs,
+    flush: async (items) => {
+      // Retry until Postgres is back: an outage must hold offsets, never skip rows.
+      let paused = false;
+      try {
+        for (;;) {
+          try {
+            await writeBatch(items);
+            dbOutage.recovered();
+            return;
+          } catch (err) {
+            if (!isTransientDbError(err) || stopping.signal.aborted) throw err;
+            // Stop fetching while Postgres is away: what is in hand waits, nothing more piles up.
+            if (!paused) {
+              consumer.pause([{ topic: cfg.cleanTopic }]);
+              paused = true;
+            }
+            dbOutage.failed(err);
+            await dbOutage.pause(stopping.signal);
+          }
+        }
+      } finally {
+        // On every way out, success or not: a topic left paused would never be fetched again.
+        if (paused) consumer.resume([{ topic: cfg.cleanTopic }]);
+      }
+    },
+  });
+
+  /** One batch into Postgres; rows it refuses go to the dead-letter topic before we return. */
+  async function writeBatch(items: Item[]): Promise<void> {
+    const result = await write(items, (i) => i.row);
+    counts.inserted += result.inserted;
+    counts.duplicates += result.duplicates;
+    if (result.rejected.length === 0) return;
+    counts.rejected += result.rejected.length;
+    await deadLetters.submit(result.rejected.map(({ item, error }) => {
+      log.warn({ ...where(item.source), messageId: item.row.event_id, sqlstate: (error as { code?: string }).code }, 'row rejected by the database; dead-lettered');
+      return deadLetter(item.source, 'rejected_by_database', `Postgres refused the row: ${error.message}`, item.row.event_id);
+    }));
+  }
+
+  async function toItems(batch: EachBatchPayload['batch']): Promise<{ items: Item[]; dead: Message[] }> {
+    const items: Item[] = [];
+    const dead: Message[] = [];
+    for (const m of batch.messages) {
+      const source = sourceOf(batch.topic, batch.partition, m);
+      try {
+        if (m.value === null) throw new Error('record has no value');
+        items.push({ row: toRow(await decode(m.value)), source });
+      } catch (err) {
+        counts.undecodable++;
+        const messageId = headerText(m.headers, HEADER_MESSAGE_ID);
+        log.warn({ ...where(source), err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
+        dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));
+      }
+    }
+    return { items, dead };
+  }
+
+  async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    // Waiting on a batch (or on Postgres coming back) must not cost the group membership.
+    const beat = setInterval(() => { heartbeat().catch(() => {}); }, HEARTBEAT_MS);
+    try {
+      const { items, dead } = await toItems(batch);
+      await Promise.all([deadLetters.submit(dead), batcher.add(items)]);
+    } finally {
+      clearInterval(beat);
+    }
+    const last = batch.lastOffset();
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    resolveOffset(last);
+  }
+
+  const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs));
+  const ended = deferred();
+  const inGroup = watchConsumer(consumer, log, { fatal: ended.reject });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [cfg.cleanTopic], fromBeginning: true });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    // Every assigned partition feeds the one batcher at the same time, so batches fill up.
+    partitionsConsumedConcurrently: Math.max(1, cfg.topicPartitions),
+    eachBatch: processBatch,
+  });
+  log.info({ from: cfg.cleanTopic, schema: cfg.databaseSchema, groupId: cfg.groupId, batchSize: cfg.batchSize }, 'sink started');
+
+  let stopped: Promise<void> | undefined;
+  return {
+    name: 'sink',
+    done: ended.promise,
+    ready: () => inGroup() && !dbOutage.active,
+    stop() {
+      stopped ??= (async () => {
+        // Batches in flight finish (their flush is due within SINK_BATCH_WAIT_MS) and commit.
+        // The abort only cuts short a retry loop waiting out a Postgres outage: those rows stay
+        // uncommitted in Kafka and come back on the next start.
+        stopping.abort();
+        const disconnecting = consumer.disconnect();
+        await batcher.drain().catch(() => {});
+        await disconnecting;
+        await producer.disconnect();
+        log.info(counts, 'sink stopped');
+        ended.resolve();
+      })();
+      return stopped;
+    },
+  };
+}
+
+function sourceOf(topic: string, partition: number, m: KafkaMessage): DeadLetterSource {
+  return { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
+}
+
+function where(s: DeadLetterSource) {
+  return { topic: s.topic, partition: s.partition, offset: s.offset };
+}

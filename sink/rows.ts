@@ -1,0 +1,39 @@
+// A clean record as a user_logins row.
+import { encodeAppVersion } from '../lib/app-version.js';
+import type { UserLogin } from '../lib/user-login-codec.js';
+
+export interface UserLoginRow {
+  event_id: string;
+  user_id: string;
+  device_type: string | null;
+  masked_ip: string;
+  masked_device_id: string;
+  locale: string | null;
+  app_version: number | null;
+  create_date: string;
+}
+
+export const ROW_COLUMNS: readonly (keyof UserLoginRow)[] = [
+  'event_id', 'user_id', 'device_type', 'masked_ip', 'masked_device_id', 'locale', 'app_version', 'create_date',
+];
+
+export function toRow(r: UserLogin): UserLoginRow {
+  return {
+    event_id: r.event_id,
+    user_id: r.user_id,
+    device_type: r.device_type,
+    masked_ip: r.masked_ip,
+    masked_device_id: r.masked_device_id,
+    locale: r.locale,
+    app_version: r.app_version === null ? null : encodeAppVersion(r.app_version),
+    create_date: utcDate(r.login_time),
+  };
+}
+
+/** The UTC calendar date of a time in ms, as YYYY-MM-DD: the day of the login, not of processing. */
+export function utcDate(ms: number): string {
+  // Built from parts: toISOString writes years past 9999 as +0YYYYY, which Postgres refuses.
+  const d = new Date(ms);
+  const pad = (n: number, width: number) => String(n).padStart(width, '0');
+  return `${pad(d.getUTCFullYear(), 4)}-${pad(d.getUTCMonth() + 1, 2)}-${pad(d.getUTCDate(), 2)}`;
+}

@@ -1,0 +1,112 @@
+// ElasticMQ, an SQS-compatible server, on 127.0.0.1:9324 with the pipeline's queues declared in
+// its config. Queue URLs come out as http://127.0.0.1:9324/000000000000/<queue>, like the ones
+// the connector is configured with. Messages and queues created at run time are kept in
+// .stack/data/sqs (H2), so an SQS restart (a fault test) loses nothing, as with real SQS.
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { jarsIn, jvm } from './java.js';
+import { paths } from './paths.js';
+import type { Service } from './service.js';
+import { httpOk } from './wait.js';
+
+const HOST = '127.0.0.1';
+const PORT = 9324;
+const ENDPOINT = `http://${HOST}:${PORT}`;
+const ACCOUNT_ID = '000000000000';
+const DATA = paths.dataOf('sqs');
+const CONFIG = paths.confFile('sqs.conf');
+
+export const QUEUE = 'login-queue';
+export const DEAD_LETTER_QUEUE = 'login-queue-dlq';
+export const queueUrl = (name: string) => `${ENDPOINT}/${ACCOUNT_ID}/${name}`;
+
+/** HOCON; paths are written as JSON strings, which HOCON reads as quoted strings. */
+function config(): string {
+  const q = JSON.stringify;
+  return `include classpath("application.conf")
+
+node-address {
+  protocol = http
+  host = "${HOST}"
+  port = ${PORT}
+  context-path = ""
+}
+generate-node-address = false
+
+rest-sqs {
+  enabled = true
+  bind-hostname = "${HOST}"
+  bind-port = ${PORT}
+  # strict keeps real SQS limits, which in 1.6 include 1 MiB message bodies
+  sqs-limits = strict
+}
+
+# the statistics UI is not needed and would take another port
+rest-stats.enabled = false
+
+aws {
+  region = "us-east-1"
+  accountId = "${ACCOUNT_ID}"
+}
+
+queues {
+  ${QUEUE} {
+    defaultVisibilityTimeout = 30 seconds
+    delay = 0 seconds
+    receiveMessageWait = 0 seconds
+    deadLettersQueue {
+      name = "${DEAD_LETTER_QUEUE}"
+      maxReceiveCount = 5
+    }
+  }
+  ${DEAD_LETTER_QUEUE} {
+    defaultVisibilityTimeout = 30 seconds
+  }
+}
+
+# Messages, and queues created through the API, go to an H2 file, so they survive a restart.
+messages-storage {
+  enabled = true
+  uri = ${q(`jdbc:h2:${join(DATA, 'messages')}`)}
+}
+`;
+}
+
+/** ListQueues over the JSON protocol that AWS SDK v3 speaks. */
+function answers(): Promise<boolean> {
+  return httpOk(ENDPOINT + '/', {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'AmazonSQS.ListQueues' },
+    body: '{}',
+  });
+}
+
+const server = jvm({
+  name: 'sqs',
+  heap: '256m',
+  gc: 'serial',
+  props: { 'config.file': CONFIG },
+  main: { classpath: jarsIn(paths.libOf('elasticmq')), mainClass: 'org.elasticmq.server.Main' },
+  cwd: DATA,
+  port: PORT,
+  graceMs: 15_000,
+});
+
+export const elasticmq: Service = {
+  name: 'sqs',
+  address: ENDPOINT,
+  logFile: server.logFile,
+  startTimeoutMs: 60_000,
+  ownedByStack: true,
+  answers,
+  pid: server.pid,
+  alive: server.alive,
+  async launch() {
+    if ((await server.pid()) !== undefined) return;
+    await mkdir(DATA, { recursive: true });
+    await mkdir(paths.conf, { recursive: true });
+    await writeFile(CONFIG, config());
+    await server.launch();
+  },
+  stop: server.stop,
+};

@@ -1,0 +1,115 @@
+// Local Kafka, SQS (ElasticMQ), Schema Registry (Apicurio) and Postgres for development and
+// tests, without Docker. Used by `loginpipe stack up|down|status` and by integration tests.
+// Every entry point is idempotent and holds the stack lock, so a CLI and a test run can
+// overlap without starting anything twice.
+import { PipelineError, errorMessage } from '../lib/errors.js';
+import { elasticmq } from './elasticmq.js';
+import { kafka } from './kafka.js';
+import { withStackLock } from './lock.js';
+import { ensureJars } from './maven.js';
+import { shown } from './paths.js';
+import { postgres } from './postgres.js';
+import { tail } from './process.js';
+import { registry } from './registry.js';
+import type { Log, Service, ServiceName, ServiceStatus } from './service.js';
+import { probe, waitFor } from './wait.js';
+
+export { STACK_DIR } from './paths.js';
+export type { ServiceName, ServiceStatus } from './service.js';
+
+const SERVICES: Record<ServiceName, Service> = { kafka, sqs: elasticmq, registry, postgres };
+const ALL = Object.keys(SERVICES) as ServiceName[];
+
+const quiet: Log = () => {};
+
+/** Starts whatever is not answering yet and waits until every service answers. */
+export async function stackUp(opts: { log?: Log } = {}): Promise<ServiceStatus[]> {
+  const log = opts.log ?? quiet;
+  return withStackLock(async () => {
+    await ensureJars(log);
+    // In parallel: the JVMs take seconds each to start and do not depend on one another.
+    const results = await Promise.allSettled(ALL.map((name) => bringUp(SERVICES[name], log)));
+    const failures = results.flatMap((r) => (r.status === 'rejected' ? [errorMessage(r.reason)] : []));
+    if (failures.length > 0) throw new PipelineError('stack_unavailable', failures.join('\n\n'));
+    return Promise.all(ALL.map((name) => statusOf(SERVICES[name])));
+  });
+}
+
+/** Stops the services stackUp started. The machine's Postgres keeps running. */
+export async function stackDown(opts: { log?: Log } = {}): Promise<void> {
+  const log = opts.log ?? quiet;
+  await withStackLock(async () => {
+    await Promise.all(
+      ALL.map(async (name) => {
+        const svc = SERVICES[name];
+        if (!svc.ownedByStack) return;
+        const pid = await svc.pid();
+        if (pid === undefined) {
+          if (await probe(svc.answers)) log(`${name} answers at ${svc.address} but was not started by loginpipe; left running`);
+          return;
+        }
+        log(`stopping ${name} (pid ${pid})`);
+        await svc.stop({});
+      }),
+    );
+  });
+}
+
+export async function stackStatus(): Promise<ServiceStatus[]> {
+  return Promise.all(ALL.map((name) => statusOf(SERVICES[name])));
+}
+
+/** Stops one service, for fault tests. `kill` makes it a crash (SIGKILL, or an immediate
+ *  Postgres shutdown) instead of a clean stop. */
+export async function stopService(name: ServiceName, opts: { kill?: boolean } = {}): Promise<void> {
+  await withStackLock(() => SERVICES[name].stop(opts));
+}
+
+/** Starts one service again and waits until it answers. */
+export async function startService(name: ServiceName, opts: { log?: Log } = {}): Promise<void> {
+  const log = opts.log ?? quiet;
+  await withStackLock(async () => {
+    if (SERVICES[name].ownedByStack) await ensureJars(log);
+    await bringUp(SERVICES[name], log);
+  });
+}
+
+async function bringUp(svc: Service, log: Log): Promise<void> {
+  if (await probe(svc.answers)) return;
+  const started = Date.now();
+  log(`starting ${svc.name}`);
+  try {
+    await svc.launch(log);
+  } catch (err) {
+    throw new Error(`${svc.name} could not be started: ${errorMessage(err)}`, { cause: err });
+  }
+  const outcome = await waitFor(svc.answers, {
+    timeoutMs: svc.startTimeoutMs,
+    intervalMs: 300,
+    giveUp: async () => !(await svc.alive()),
+  });
+  const seconds = ((Date.now() - started) / 1000).toFixed(1);
+  if (outcome === 'answered') {
+    log(`${svc.name} answers at ${svc.address} (${seconds} s)`);
+    return;
+  }
+  const what =
+    outcome === 'gave-up'
+      ? `${svc.name} exited ${seconds} s after starting, without answering at ${svc.address}`
+      : `${svc.name} did not answer at ${svc.address} within ${svc.startTimeoutMs / 1000} s` +
+        (svc.ownedByStack ? ' (its process is left running; `loginpipe stack down` stops it)' : '');
+  const lastLines = await tail(svc.logFile, 15);
+  throw new Error(`${what}; see ${shown(svc.logFile)}${lastLines ? `, which ends with:\n${lastLines}` : ''}`);
+}
+
+async function statusOf(svc: Service): Promise<ServiceStatus> {
+  const [up, pid] = await Promise.all([probe(svc.answers), svc.pid().catch(() => undefined)]);
+  const status: ServiceStatus = { name: svc.name, address: svc.address, up };
+  if (pid !== undefined) status.pid = pid;
+  if (!svc.ownedByStack) status.detail = up ? "the machine's server" : "the machine's server is not answering";
+  else if (up && pid === undefined) status.detail = 'answers, but was not started by loginpipe';
+  else if (up) status.detail = `log ${shown(svc.logFile)}`;
+  else if (pid !== undefined) status.detail = `process ${pid} runs but does not answer; see ${shown(svc.logFile)}`;
+  else status.detail = 'not running';
+  return status;
+}

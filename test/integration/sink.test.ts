@@ -1,0 +1,49 @@
+// The sink against the real Postgres: a row the database refuses does not hold up its batch.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createSampleLogins } from '../../lib/sample-logins.js';
+import { readTopicUntil } from '../../lib/topic-reader.js';
+import { migrate } from '../../sink/migrate.js';
+import { createTopics, db, kafka, newWorld, produceRaw, startService, waitFor } from './harness.js';
+
+test('a row Postgres rejects goes to the dead-letter topic as rejected_by_database and the rest land', async () => {
+  const world = await newWorld('reject');
+  const services = [];
+  try {
+    await createTopics(world);
+    // A rule only this table has: the processor accepts the locale, the database does not.
+    await migrate(db, world.schema);
+    await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [world.schema]);
+
+    const gen = createSampleLogins(5);
+    const events = Array.from({ length: 60 }, (_, i) => {
+      const body = JSON.parse(gen.valid().body) as Record<string, unknown>;
+      if (i % 20 === 7) body.locale = 'XX';
+      return { id: `evt-${i}`, body: JSON.stringify(body), refused: i % 20 === 7 };
+    });
+    await produceRaw(world, events);
+    services.push(await startService('sink', world.env, { SINK_BATCH_SIZE: '25' }));
+    services.push(await startService('processor', world.env));
+
+    const refused = events.filter((e) => e.refused).map((e) => e.id).sort();
+    const table = `"${world.schema}".user_logins`;
+    await waitFor(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n === events.length - refused.length, {
+      timeoutMs: 30_000, what: 'the accepted rows',
+    });
+    const dead = await readTopicUntil(kafka, world.env.DLQ_TOPIC!, (r) => r.length >= refused.length, { timeoutMs: 20_000 });
+    assert.equal(dead.map((d) => d.headers['sqs.message_id']).sort(), refused);
+    for (const d of dead) {
+      assert.is(d.headers['error.code'], 'rejected_by_database');
+      assert.is(d.headers['source.topic'], world.env.CLEAN_TOPIC);
+      assert.ok((d.headers['error.message'] ?? '').includes('no_xx_locale'), d.headers['error.message']);
+      assert.is(d.value![0], 0, 'the dead letter carries the clean record as it was (wire format)');
+    }
+    const landed = await db.map(`SELECT event_id FROM ${table} ORDER BY event_id`, [], (r: { event_id: string }) => r.event_id);
+    assert.equal(landed, events.filter((e) => !e.refused).map((e) => e.id).sort());
+  } finally {
+    await Promise.all(services.map((s) => s.stop()));
+    await world.cleanup();
+  }
+});
+
+test.run();
