@@ -2,7 +2,7 @@
 // transaction holding its clean records, its dead letters and the input offsets after it.
 // A repeated event id (an SQS message the connector published twice) is dropped, so the clean
 // topic holds each event once.
-import type { Admin, EachBatchPayload, Message, Producer } from 'kafkajs';
+import type { Admin, EachBatchPayload, Message } from 'kafkajs';
 import { consumerOptions, createKafka, ensureTopics, headerText, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
 import { SchemaRegistry } from '../lib/schema-registry.js';
 import { createUserLoginEncoder } from '../lib/user-login-codec.js';
@@ -15,6 +15,7 @@ import { createMasker } from './mask.js';
 import { transform } from './transform.js';
 import { deadLetter } from './dead-letter.js';
 import { RecentIds } from './recent-ids.js';
+import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
 
 interface PartitionState {
   seen: RecentIds;
@@ -29,9 +30,12 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   const encode = await createUserLoginEncoder(new SchemaRegistry(cfg.registryUrl), cfg.cleanTopic);
   const mask = createMasker(cfg.hmacKey);
 
-  const newProducer = () => kafka.producer(producerOptions({ transactionalId: cfg.transactionalId, transactionTimeout: 30_000 }));
-  let producer: Producer = newProducer();
-  await producer.connect();
+  const producer = new TransactionalProducer(
+    cfg.transactionalId,
+    () => kafka.producer(producerOptions({ transactionalId: cfg.transactionalId, transactionTimeout: 30_000 })),
+    log,
+  );
+  await producer.ready();
   const admin: Admin = kafka.admin();
   await admin.connect();
 
@@ -53,6 +57,9 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   async function stateFor(partition: number, firstOffset: bigint): Promise<{ state: PartitionState; rewindTo?: bigint }> {
     const known = partitions.get(partition);
     if (known) return { state: known };
+    // A transaction this id left open (a commit whose answer was lost) is settled first, so the
+    // committed offset read next is final.
+    await producer.ready();
     const [committedRaw, watermarks] = await Promise.all([
       admin.fetchOffsets({ groupId: cfg.groupId, topics: [cfg.rawTopic] }),
       admin.fetchTopicOffsets(cfg.rawTopic),
@@ -121,33 +128,26 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   }
 
   async function commitTransaction(topic: string, partition: number, clean: Message[], dead: Message[], nextOffset: string, firstOffset: string | undefined): Promise<void> {
-    const txn = await producer.transaction();
     try {
-      await sendInChunks(txn, cfg.cleanTopic, clean);
-      await sendInChunks(txn, cfg.dlqTopic, dead);
-      await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
-      await txn.commit();
-    } catch (err) {
-      await abandon(txn, err);
-      throw new PipelineError('transaction_failed', `could not commit the transaction for ${clean.length + dead.length} records: ${errorMessage(err)}`, {
-        retriable: true, cause: err, context: { topic, partition, offset: firstOffset },
+      await producer.commit(async (txn) => {
+        await sendInChunks(txn, cfg.cleanTopic, clean);
+        await sendInChunks(txn, cfg.dlqTopic, dead);
+        await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       });
-    }
-  }
-
-  /** Aborts a failed transaction; if the producer cannot even abort, replaces it (fencing the old one). */
-  async function abandon(txn: Awaited<ReturnType<Producer['transaction']>>, cause: unknown): Promise<void> {
-    if (isFenced(cause)) {
-      ended.reject(new PipelineError('producer_fenced', `another processor took over transactional id ${cfg.transactionalId}; give each instance its own PROCESSOR_TRANSACTIONAL_ID`, { cause }));
-      return;
-    }
-    try {
-      if (txn.isActive()) await txn.abort();
-    } catch (abortErr) {
-      log.warn({ err: errorMessage(abortErr) }, 'abort failed; replacing the transactional producer');
-      await producer.disconnect().catch(() => {});
-      producer = newProducer();
-      await producer.connect();
+    } catch (err) {
+      if (err instanceof ProducerFenced) {
+        ended.reject(err);
+        throw err;
+      }
+      if (err instanceof TransactionFailed && err.outcome === 'unknown') {
+        // The batch may be in the clean topic already. Forget the partition so that the next
+        // batch starts from the offset the group really committed (read once the new producer
+        // has settled the old transaction), replaying anything before it into the filter.
+        partitions.delete(partition);
+      }
+      throw new PipelineError('transaction_failed', `could not commit the transaction for ${clean.length + dead.length} records: ${errorMessage(err)}`, {
+        retriable: true, context: { topic, partition, offset: firstOffset },
+      });
     }
   }
 
@@ -170,7 +170,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       stopping ??= (async () => {
         // disconnect() lets the batch in progress finish and commit before leaving the group.
         await consumer.disconnect();
-        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
+        await Promise.allSettled([producer.close(), admin.disconnect()]);
         log.info(counts, 'processor stopped');
         ended.resolve();
       })();
@@ -181,9 +181,4 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
 function maxOf(a: bigint, b: bigint): bigint {
   return a > b ? a : b;
-}
-
-function isFenced(err: unknown): boolean {
-  const e = err as { type?: string; cause?: { type?: string } };
-  return e?.type === 'INVALID_PRODUCER_EPOCH' || e?.type === 'PRODUCER_FENCED' || e?.cause?.type === 'PRODUCER_FENCED';
 }

@@ -1,0 +1,122 @@
+// A transactional producer that survives a broken transaction. kafkajs leaves its producer stuck
+// when `commit()` fails (the transaction stays in COMMITTING and every later `transaction()` call
+// throws a non-retriable error), so a failed commit or abort retires the producer and the next
+// transaction starts on a new one. Initialising the new one with the same transactional id makes
+// the broker finish whatever the old one left open, so afterwards the committed offsets are
+// settled and can be read back.
+import type { Producer, Transaction } from 'kafkajs';
+import { PipelineError, errorMessage } from '../lib/errors.js';
+import type { Logger } from '../lib/log.js';
+
+export type TransactionOutcome =
+  /** Nothing of the transaction is visible; the same records can simply be processed again. */
+  | 'aborted'
+  /** The commit request was sent but its answer was lost: the transaction may have committed. */
+  | 'unknown';
+
+export class TransactionFailed extends PipelineError {
+  readonly outcome: TransactionOutcome;
+
+  constructor(outcome: TransactionOutcome, message: string, cause: unknown) {
+    super('transaction_failed', message, { retriable: true, cause: retriableCause(cause) });
+    this.outcome = outcome;
+  }
+}
+
+export class ProducerFenced extends PipelineError {
+  constructor(transactionalId: string, cause: unknown) {
+    super('producer_fenced', `another processor took over transactional id ${transactionalId}; give each instance its own PROCESSOR_TRANSACTIONAL_ID`, { cause });
+  }
+}
+
+export class TransactionalProducer {
+  private current: Producer | undefined;
+
+  constructor(
+    private readonly transactionalId: string,
+    private readonly create: () => Producer,
+    private readonly log: Logger,
+  ) {}
+
+  /**
+   * Connects a producer if none is live and registers its transactional id with the broker,
+   * which completes or aborts any transaction a previous producer with this id left open.
+   */
+  async ready(): Promise<void> {
+    if (this.current) return;
+    const producer = this.create();
+    try {
+      await producer.connect();
+      // kafkajs registers the id lazily, on the first transaction; an empty one ends locally.
+      const probe = await producer.transaction();
+      await probe.abort();
+    } catch (err) {
+      await producer.disconnect().catch(() => {});
+      if (isFenced(err)) throw new ProducerFenced(this.transactionalId, err);
+      throw new PipelineError('producer_unavailable', `could not start the transactional producer ${this.transactionalId}: ${errorMessage(err)}`, {
+        retriable: true, cause: retriableCause(err),
+      });
+    }
+    this.current = producer;
+  }
+
+  /** Runs `fill` inside one transaction and commits it; on failure says what became of it. */
+  async commit(fill: (txn: Transaction) => Promise<void>): Promise<void> {
+    await this.ready();
+    const txn = await this.current!.transaction();
+    let committing = false;
+    try {
+      await fill(txn);
+      committing = true;
+      await txn.commit();
+    } catch (err) {
+      if (isFenced(err)) {
+        await this.retire();
+        throw new ProducerFenced(this.transactionalId, err);
+      }
+      const outcome = committing ? 'unknown' : await this.abort(txn);
+      if (outcome === 'unknown') await this.retire();
+      throw new TransactionFailed(outcome, `transaction ${committing ? 'commit' : 'write'} failed (${outcome}): ${errorMessage(err)}`, err);
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.retire();
+  }
+
+  private async abort(txn: Transaction): Promise<TransactionOutcome> {
+    try {
+      if (txn.isActive()) {
+        await txn.abort();
+        return 'aborted';
+      }
+    } catch (err) {
+      this.log.warn({ err: errorMessage(err) }, 'abort failed; the transactional producer will be replaced');
+    }
+    return 'unknown';
+  }
+
+  private async retire(): Promise<void> {
+    const producer = this.current;
+    this.current = undefined;
+    await producer?.disconnect().catch(() => {});
+  }
+}
+
+export function isFenced(err: unknown): boolean {
+  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+    if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
+  }
+  return false;
+}
+
+/**
+ * kafkajs decides whether a crashed consumer restarts by the innermost `cause`, so a kafkajs
+ * error marked non-retriable there would stop the processor for good. What failed here is worth
+ * retrying on a new producer, so such a cause is left off (its message is in ours).
+ */
+function retriableCause(err: unknown): unknown {
+  let root = err as { cause?: unknown; retriable?: boolean } | undefined;
+  for (let depth = 0; root?.cause && depth < 8; depth++) root = root.cause as typeof root;
+  return root && root.retriable === false ? undefined : err;
+}
