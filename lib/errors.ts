@@ -38,3 +38,19 @@ export function describeContext(ctx: MessageContext): string {
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
+
+/**
+ * kafkajs gives up on an error whose innermost `cause` says it is not retriable (its consumers
+ * stop for good). For a cause we know is worth retrying anyway, this leaves such a cause off; its
+ * message should be in the wrapping error's own.
+ */
+export function causeKafkajsMayRetry(err: unknown): unknown {
+  return isFinalForKafkajs(err) ? undefined : err;
+}
+
+/** Whether kafkajs would treat this error (by its innermost cause) as final. */
+export function isFinalForKafkajs(err: unknown): boolean {
+  let root = err as { cause?: unknown; retriable?: boolean } | undefined;
+  for (let depth = 0; root?.cause && depth < 8; depth++) root = root.cause as typeof root;
+  return root?.retriable === false;
+}

@@ -6,7 +6,7 @@ import type { Admin, EachBatchPayload, Message } from 'kafkajs';
 import { consumerOptions, createKafka, ensureTopics, headerText, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
 import { SchemaRegistry } from '../lib/schema-registry.js';
 import { createUserLoginEncoder } from '../lib/user-login-codec.js';
-import { PipelineError, errorMessage } from '../lib/errors.js';
+import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
 import { HEADER_MESSAGE_ID } from '../connector/raw-record.js';
@@ -73,7 +73,21 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     return from < firstOffset && cfg.dedupWindow > 0 ? { state, rewindTo: from } : { state };
   }
 
-  async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    try {
+      await processBatchOnce(payload);
+    } catch (err) {
+      // Rebalances and broker errors kafkajs handles itself; anything it would treat as final
+      // (other than being fenced) is retried instead, since no input may stop the processor.
+      if (err instanceof ProducerFenced || !isFinalForKafkajs(err)) throw err;
+      const { topic, partition } = payload.batch;
+      throw new PipelineError('batch_failed', `processing a batch failed: ${errorMessage(err)}`, {
+        retriable: true, cause: causeKafkajsMayRetry(err), context: { topic, partition, offset: payload.batch.firstOffset() ?? undefined },
+      });
+    }
+  }
+
+  async function processBatchOnce({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     const first = BigInt(batch.firstOffset() ?? batch.messages[0]!.offset);
     const { state, rewindTo } = await stateFor(batch.partition, first);

@@ -5,7 +5,7 @@
 // the broker finish whatever the old one left open, so afterwards the committed offsets are
 // settled and can be read back.
 import type { Producer, Transaction } from 'kafkajs';
-import { PipelineError, errorMessage } from '../lib/errors.js';
+import { PipelineError, causeKafkajsMayRetry, errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 
 export type TransactionOutcome =
@@ -18,7 +18,7 @@ export class TransactionFailed extends PipelineError {
   readonly outcome: TransactionOutcome;
 
   constructor(outcome: TransactionOutcome, message: string, cause: unknown) {
-    super('transaction_failed', message, { retriable: true, cause: retriableCause(cause) });
+    super('transaction_failed', message, { retriable: true, cause: causeKafkajsMayRetry(cause) });
     this.outcome = outcome;
   }
 }
@@ -54,7 +54,7 @@ export class TransactionalProducer {
       await producer.disconnect().catch(() => {});
       if (isFenced(err)) throw new ProducerFenced(this.transactionalId, err);
       throw new PipelineError('producer_unavailable', `could not start the transactional producer ${this.transactionalId}: ${errorMessage(err)}`, {
-        retriable: true, cause: retriableCause(err),
+        retriable: true, cause: causeKafkajsMayRetry(err),
       });
     }
     this.current = producer;
@@ -108,15 +108,4 @@ export function isFenced(err: unknown): boolean {
     if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
   }
   return false;
-}
-
-/**
- * kafkajs decides whether a crashed consumer restarts by the innermost `cause`, so a kafkajs
- * error marked non-retriable there would stop the processor for good. What failed here is worth
- * retrying on a new producer, so such a cause is left off (its message is in ours).
- */
-function retriableCause(err: unknown): unknown {
-  let root = err as { cause?: unknown; retriable?: boolean } | undefined;
-  for (let depth = 0; root?.cause && depth < 8; depth++) root = root.cause as typeof root;
-  return root && root.retriable === false ? undefined : err;
 }
