@@ -149,10 +149,8 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       });
     } catch (err) {
-      if (err instanceof ProducerFenced) {
-        ended.reject(err);
-        throw err;
-      }
+      // Fencing is final: kafkajs stops the consumer and the service ends with this error.
+      if (err instanceof ProducerFenced) throw err;
       if (err instanceof TransactionFailed && err.outcome === 'unknown') {
         // The batch may be in the clean topic already. Forget the partition so that the next
         // batch starts from the offset the group really committed (read once the new producer

@@ -31,6 +31,8 @@ export class ProducerFenced extends PipelineError {
 
 export class TransactionalProducer {
   private current: Producer | undefined;
+  /** Set once another producer took the id over: registering again would fence that one in turn. */
+  private fencedBy: unknown;
 
   constructor(
     private readonly transactionalId: string,
@@ -43,6 +45,7 @@ export class TransactionalProducer {
    * which completes or aborts any transaction a previous producer with this id left open.
    */
   async ready(): Promise<void> {
+    if (this.fencedBy !== undefined) throw new ProducerFenced(this.transactionalId, this.fencedBy);
     if (this.current) return;
     const producer = this.create();
     try {
@@ -52,7 +55,7 @@ export class TransactionalProducer {
       await probe.abort();
     } catch (err) {
       await producer.disconnect().catch(() => {});
-      if (isFenced(err)) throw new ProducerFenced(this.transactionalId, err);
+      if (isFenced(err)) throw this.fenced(err);
       throw new PipelineError('producer_unavailable', `could not start the transactional producer ${this.transactionalId}: ${errorMessage(err)}`, {
         retriable: true, cause: causeKafkajsMayRetry(err),
       });
@@ -72,10 +75,12 @@ export class TransactionalProducer {
     } catch (err) {
       if (isFenced(err)) {
         await this.retire();
-        throw new ProducerFenced(this.transactionalId, err);
+        throw this.fenced(err);
       }
-      const outcome = committing ? 'unknown' : await this.abort(txn);
-      if (outcome === 'unknown') await this.retire();
+      // Without a commit request nothing can have committed: a transaction we could not abort
+      // here is aborted by the broker once the next producer registers the id.
+      if (committing || !(await this.abort(txn))) await this.retire();
+      const outcome: TransactionOutcome = committing ? 'unknown' : 'aborted';
       throw new TransactionFailed(outcome, `transaction ${committing ? 'commit' : 'write'} failed (${outcome}): ${errorMessage(err)}`, err);
     }
   }
@@ -84,16 +89,21 @@ export class TransactionalProducer {
     await this.retire();
   }
 
-  private async abort(txn: Transaction): Promise<TransactionOutcome> {
+  /** Whether the transaction is now cleanly aborted and the producer fit for the next one. */
+  private async abort(txn: Transaction): Promise<boolean> {
     try {
-      if (txn.isActive()) {
-        await txn.abort();
-        return 'aborted';
-      }
+      if (!txn.isActive()) return false;
+      await txn.abort();
+      return true;
     } catch (err) {
       this.log.warn({ err: errorMessage(err) }, 'abort failed; the transactional producer will be replaced');
+      return false;
     }
-    return 'unknown';
+  }
+
+  private fenced(cause: unknown): ProducerFenced {
+    this.fencedBy = cause;
+    return new ProducerFenced(this.transactionalId, cause);
   }
 
   private async retire(): Promise<void> {
