@@ -155,3 +155,14 @@ export async function produceRaw(world: TestWorld, events: { id: string; body: s
     await producer.disconnect();
   }
 }
+
+/** Whether the processor group has committed every raw record written so far. */
+export async function rawFullyProcessed(world: TestWorld): Promise<boolean> {
+  return withAdmin(kafka, async (admin) => {
+    const [ends, committed] = await Promise.all([
+      admin.fetchTopicOffsets(world.env.RAW_TOPIC!),
+      admin.fetchOffsets({ groupId: world.env.PROCESSOR_GROUP_ID!, topics: [world.env.RAW_TOPIC!] }),
+    ]);
+    return ends.every((e) => committed[0]?.partitions.find((p) => p.partition === e.partition)?.offset === e.high || e.high === '0');
+  });
+}

@@ -3,21 +3,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSampleLogins } from '../../lib/sample-logins.js';
-import { withAdmin } from '../../lib/kafka.js';
 import { readWholeTopic } from '../../lib/topic-reader.js';
 import { SchemaRegistry } from '../../lib/schema-registry.js';
 import { createUserLoginDecoder } from '../../lib/user-login-codec.js';
-import { kafka, newWorld, createTopics, produceRaw, startService, waitFor, type TestWorld } from './harness.js';
-
-async function processedEverything(world: TestWorld): Promise<boolean> {
-  return withAdmin(kafka, async (admin) => {
-    const [ends, committed] = await Promise.all([
-      admin.fetchTopicOffsets(world.env.RAW_TOPIC!),
-      admin.fetchOffsets({ groupId: world.env.PROCESSOR_GROUP_ID!, topics: [world.env.RAW_TOPIC!] }),
-    ]);
-    return ends.every((e) => committed[0]?.partitions.find((p) => p.partition === e.partition)?.offset === e.high || e.high === '0');
-  });
-}
+import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startService, waitFor } from './harness.js';
 
 test('a processor fenced by a newer one with the same transactional id stops and names the setting', async () => {
   const world = await newWorld('fencing');
@@ -31,7 +20,7 @@ test('a processor fenced by a newer one with the same transactional id stops and
     const older = await startService('processor', world.env);
     services.push(older);
     await produceRaw(world, events.slice(0, 40));
-    await waitFor(() => processedEverything(world), { timeoutMs: 30_000, what: 'the first 40 raw records to be processed' });
+    await waitFor(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the first 40 raw records to be processed' });
 
     // The newer instance registers the same id, which bumps its epoch on the broker.
     const newer = await startService('processor', world.env);
@@ -44,7 +33,7 @@ test('a processor fenced by a newer one with the same transactional id stops and
     assert.ok(older.lines.some((l) => l.includes('PROCESSOR_TRANSACTIONAL_ID')), `its log names the setting:\n${older.lines.slice(-5).join('\n')}`);
     assert.is(newer.child.exitCode, null, 'the newer processor keeps running');
 
-    await waitFor(() => processedEverything(world), { timeoutMs: 45_000, what: 'the newer processor to take over every partition', state: () => newer.lines.slice(-12) });
+    await waitFor(() => rawFullyProcessed(world), { timeoutMs: 45_000, what: 'the newer processor to take over every partition', state: () => newer.lines.slice(-12) });
     assert.is(await newer.stop(), 0);
     const clean = await readWholeTopic(kafka, world.env.CLEAN_TOPIC!);
     const decode = createUserLoginDecoder(new SchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'));
