@@ -50,7 +50,16 @@ export function causeKafkajsMayRetry(err: unknown): unknown {
 
 /** Whether kafkajs would treat this error (by its innermost cause) as final. */
 export function isFinalForKafkajs(err: unknown): boolean {
-  let root = err as { cause?: unknown; retriable?: boolean } | undefined;
-  for (let depth = 0; root?.cause && depth < 8; depth++) root = root.cause as typeof root;
-  return root?.retriable === false;
+  let root: unknown;
+  for (const e of causeChain(err)) root = e;
+  return (root as { retriable?: unknown } | undefined)?.retriable === false;
+}
+
+/** The error and its causes, outermost first; bounded, since a cause may loop back. */
+export function* causeChain(err: unknown, maxDepth = 8): Generator<{ cause?: unknown; type?: unknown; retriable?: unknown }> {
+  let e = err as { cause?: unknown } | null | undefined;
+  for (let depth = 0; e !== undefined && e !== null && depth < maxDepth; depth++) {
+    yield e;
+    e = e.cause as typeof e;
+  }
 }

@@ -147,19 +147,16 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         await sendInChunks(txn, cfg.cleanTopic, clean);
         await sendInChunks(txn, cfg.dlqTopic, dead);
         await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
-      });
+      }, { records: clean.length + dead.length, context: { topic, partition, offset: firstOffset } });
     } catch (err) {
-      // Fencing is final: kafkajs stops the consumer and the service ends with this error.
-      if (err instanceof ProducerFenced) throw err;
       if (err instanceof TransactionFailed && err.outcome === 'unknown') {
         // The batch may be in the clean topic already. Forget the partition so that the next
         // batch starts from the offset the group really committed (read once the new producer
         // has settled the old transaction), replaying anything before it into the filter.
         partitions.delete(partition);
       }
-      throw new PipelineError('transaction_failed', `could not commit the transaction for ${clean.length + dead.length} records: ${errorMessage(err)}`, {
-        retriable: true, context: { topic, partition, offset: firstOffset },
-      });
+      // Fencing (ProducerFenced) is final: kafkajs stops the consumer and the service ends.
+      throw err;
     }
   }
 

@@ -5,7 +5,7 @@
 // the broker finish whatever the old one left open, so afterwards the committed offsets are
 // settled and can be read back.
 import type { Producer, Transaction } from 'kafkajs';
-import { PipelineError, causeKafkajsMayRetry, errorMessage } from '../lib/errors.js';
+import { PipelineError, causeChain, causeKafkajsMayRetry, errorMessage, type MessageContext } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 
 export type TransactionOutcome =
@@ -17,8 +17,8 @@ export type TransactionOutcome =
 export class TransactionFailed extends PipelineError {
   readonly outcome: TransactionOutcome;
 
-  constructor(outcome: TransactionOutcome, message: string, cause: unknown) {
-    super('transaction_failed', message, { retriable: true, cause: causeKafkajsMayRetry(cause) });
+  constructor(outcome: TransactionOutcome, message: string, cause: unknown, context: MessageContext) {
+    super('transaction_failed', message, { retriable: true, cause: causeKafkajsMayRetry(cause), context });
     this.outcome = outcome;
   }
 }
@@ -32,7 +32,7 @@ export class ProducerFenced extends PipelineError {
 export class TransactionalProducer {
   private current: Producer | undefined;
   /** Set once another producer took the id over: registering again would fence that one in turn. */
-  private fencedBy: unknown;
+  private fencedError: ProducerFenced | undefined;
 
   constructor(
     private readonly transactionalId: string,
@@ -45,7 +45,7 @@ export class TransactionalProducer {
    * which completes or aborts any transaction a previous producer with this id left open.
    */
   async ready(): Promise<void> {
-    if (this.fencedBy !== undefined) throw new ProducerFenced(this.transactionalId, this.fencedBy);
+    if (this.fencedError) throw this.fencedError;
     if (this.current) return;
     const producer = this.create();
     try {
@@ -63,8 +63,11 @@ export class TransactionalProducer {
     this.current = producer;
   }
 
-  /** Runs `fill` inside one transaction and commits it; on failure says what became of it. */
-  async commit(fill: (txn: Transaction) => Promise<void>): Promise<void> {
+  /**
+   * Runs `fill` inside one transaction and commits it; on failure says what became of it.
+   * `about` names what the transaction carries, for the error.
+   */
+  async commit(fill: (txn: Transaction) => Promise<void>, about: { records: number; context: MessageContext }): Promise<void> {
     await this.ready();
     const txn = await this.current!.transaction();
     let committing = false;
@@ -81,7 +84,8 @@ export class TransactionalProducer {
       // here is aborted by the broker once the next producer registers the id.
       if (committing || !(await this.abort(txn))) await this.retire();
       const outcome: TransactionOutcome = committing ? 'unknown' : 'aborted';
-      throw new TransactionFailed(outcome, `transaction ${committing ? 'commit' : 'write'} failed (${outcome}): ${errorMessage(err)}`, err);
+      const step = committing ? 'commit' : 'write';
+      throw new TransactionFailed(outcome, `the transaction for ${about.records} records failed at its ${step} (outcome ${outcome}): ${errorMessage(err)}`, err, about.context);
     }
   }
 
@@ -102,8 +106,8 @@ export class TransactionalProducer {
   }
 
   private fenced(cause: unknown): ProducerFenced {
-    this.fencedBy = cause;
-    return new ProducerFenced(this.transactionalId, cause);
+    this.fencedError = new ProducerFenced(this.transactionalId, cause);
+    return this.fencedError;
   }
 
   private async retire(): Promise<void> {
@@ -114,7 +118,7 @@ export class TransactionalProducer {
 }
 
 export function isFenced(err: unknown): boolean {
-  for (let e = err as { type?: string; cause?: unknown } | undefined, depth = 0; e && depth < 8; e = e.cause as typeof e, depth++) {
+  for (const e of causeChain(err)) {
     if (e.type === 'INVALID_PRODUCER_EPOCH' || e.type === 'PRODUCER_FENCED') return true;
   }
   return false;

@@ -32,7 +32,7 @@ test('a commit whose answer is lost is reported as unknown, and the next transac
       await txn.send({ topic, messages: [{ key: 'k', value: 'lost' }] });
       await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
       await stopService('kafka');
-    });
+    }, { records: 1, context: { topic } });
   } catch (err) {
     failure = err;
   } finally {
@@ -47,7 +47,7 @@ test('a commit whose answer is lost is reported as unknown, and the next transac
   await producer.commit(async (txn) => {
     await txn.send({ topic, messages: [{ key: 'k', value: 'kept' }] });
     await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '7' }] }] });
-  });
+  }, { records: 1, context: { topic } });
   await producer.close();
 
   const committed = await readWholeTopic(kafka, topic);
