@@ -65,9 +65,11 @@ queues {
 }
 
 # Messages, and queues created through the API, go to an H2 file, so they survive a restart.
+# H2 would close the file from its own JVM shutdown hook while ElasticMQ, stopping, still answers
+# requests for a few seconds: sends it confirmed then were never stored. Kept open, they are.
 messages-storage {
   enabled = true
-  uri = ${q(`jdbc:h2:${join(DATA, 'messages')}`)}
+  uri = ${q(`jdbc:h2:${join(DATA, 'messages')};DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0`)}
 }
 `;
 }
