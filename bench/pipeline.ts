@@ -5,7 +5,9 @@ import { cpus } from 'node:os';
 import { stackUp } from '../stack/stack.js';
 import { createSampleLogins } from '../lib/sample-logins.js';
 import { sendBodies } from '../lib/sqs.js';
-import { db, newWorld, sqs, startService, waitFor, type RunningService } from '../test/integration/harness.js';
+import { db, newWorld, sqs } from '../stack/world.js';
+import { startLoginpipe, type LoginpipeProcess } from '../stack/loginpipe-process.js';
+import { waitUntil } from '../lib/wait-until.js';
 
 const BACKLOG = Number(process.env.BENCH_EVENTS ?? 20_000);
 const TRICKLE = 200;
@@ -17,7 +19,7 @@ await stackUp();
 const world = await newWorld('bench');
 const table = `"${world.schema}".user_logins`;
 const count = async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n as number;
-const services: RunningService[] = [];
+const services: LoginpipeProcess[] = [];
 try {
   const gen = createSampleLogins(7);
   const seedStart = Date.now();
@@ -26,10 +28,10 @@ try {
 
   // Backlog: everything waits in SQS; time from starting the services until the last row lands.
   const start = Date.now();
-  services.push(await startService('sink', world.env));
-  services.push(await startService('processor', world.env));
-  services.push(await startService('connector', world.env, { SQS_POLLERS: '8' }));
-  await waitFor(async () => (await count()) >= BACKLOG, { timeoutMs: 600_000, what: `${BACKLOG} rows`, intervalMs: 100 });
+  services.push(await startLoginpipe('sink', world.env));
+  services.push(await startLoginpipe('processor', world.env));
+  services.push(await startLoginpipe('connector', world.env, { SQS_POLLERS: '8' }));
+  await waitUntil(async () => (await count()) >= BACKLOG, { timeoutMs: 600_000, what: `${BACKLOG} rows`, intervalMs: 100 });
   const drainSeconds = (Date.now() - start) / 1000;
 
   // Trickle: one event at a time at a steady rate; latency from send to row.
@@ -59,7 +61,7 @@ try {
     pending.set(id!, sentAt);
     await new Promise((r) => setTimeout(r, 1000 / TRICKLE_PER_SECOND));
   }
-  await waitFor(() => pending.size === 0, { timeoutMs: 60_000, what: 'the trickle to land' });
+  await waitUntil(() => pending.size === 0, { timeoutMs: 60_000, what: 'the trickle to land' });
   clearInterval(poll);
   latencies.sort((a, b) => a - b);
 

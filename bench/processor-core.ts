@@ -5,8 +5,9 @@ import { randomBytes } from 'node:crypto';
 import { createSampleLogins } from '../lib/sample-logins.js';
 import { createMasker } from '../processor/mask.js';
 import { transform, type RawInput } from '../processor/transform.js';
-import { userLoginType } from '../lib/user-login-codec.js';
-import { frame } from '../lib/wire-format.js';
+import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../lib/records/headers.js';
+import { userLoginType } from '../lib/records/user-login.js';
+import { frame } from '../lib/records/wire-format.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const RUNS = 7;
@@ -14,7 +15,7 @@ const RUNS = 7;
 const gen = createSampleLogins(42);
 const inputs: RawInput[] = gen.batch(EVENTS, 0.05).map((s, i) => ({
   value: Buffer.from(s.body),
-  headers: { 'sqs.message_id': Buffer.from(`id-${i}`), 'sqs.sent_timestamp': Buffer.from(String(Date.now())) },
+  headers: { [HEADER_MESSAGE_ID]: Buffer.from(`id-${i}`), [HEADER_SENT_TIMESTAMP]: Buffer.from(String(Date.now())) },
   timestamp: String(Date.now()),
 }));
 const mask = createMasker(randomBytes(32));

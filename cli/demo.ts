@@ -13,7 +13,8 @@ import { databaseSettings } from '../sink/config.js';
 import { migrate } from '../sink/migrate.js';
 import { prepare } from './serve.js';
 import { seed } from './seed.js';
-import { sleep } from '../lib/retry.js';
+import { waitUntil } from '../lib/wait-until.js';
+import { HEADER_ERROR_CODE, HEADER_MESSAGE_ID } from '../lib/records/headers.js';
 
 const SAMPLE_SIZE = 100;
 const MALFORMED_SHARE = 0.1;
@@ -54,21 +55,19 @@ export async function demo(out: (line: string) => void): Promise<number> {
   const table = `"${db.databaseSchema}".user_logins`;
   try {
     // The dead-letter topic may hold earlier runs' records too: only this run's count.
-    const ours = (recs: ReadRecord[]) => recs.filter((r) => badIds.has(r.headers['sqs.message_id'] ?? ''));
+    const ours = (recs: ReadRecord[]) => recs.filter((r) => badIds.has(r.headers[HEADER_MESSAGE_ID] ?? ''));
     const dead = ours(await readTopicUntil(kafka, kcfg.dlqTopic, (recs) => ours(recs).length >= badIds.size, { timeoutMs: DEADLINE_MS }));
     let landed = 0;
-    for (;;) {
+    await waitUntil(async () => {
       landed = (await pg.one(`SELECT count(*)::int AS n FROM ${table} WHERE event_id = ANY($1)`, [validIds])).n as number;
       const depth = await queueDepth(sqs, queueUrl);
-      if (landed === validIds.length && depth.visible + depth.inFlight === 0) break;
-      if (Date.now() - started > DEADLINE_MS) throw new Error(`only ${landed} of ${validIds.length} rows landed within ${DEADLINE_MS / 1000} s`);
-      await sleep(250);
-    }
+      return landed === validIds.length && depth.visible + depth.inFlight === 0;
+    }, { timeoutMs: Math.max(0, DEADLINE_MS - (Date.now() - started)), intervalMs: 250, what: `all ${validIds.length} rows to land`, state: () => ({ landed }) });
     out(`\nall landed in ${((Date.now() - started) / 1000).toFixed(1)} s; the queue is empty.`);
     out(`  ${landed} rows in ${table}`);
     const reasons = new Map<string, number>();
     for (const r of dead) {
-      const code = r.headers['error.code'] ?? '?';
+      const code = r.headers[HEADER_ERROR_CODE] ?? '?';
       reasons.set(code, (reasons.get(code) ?? 0) + 1);
     }
     out(`  ${dead.length} events in dead-letter topic ${kcfg.dlqTopic}:`);

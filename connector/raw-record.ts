@@ -1,10 +1,7 @@
 // An SQS message as a raw-topic record: the body untouched, SQS's metadata in headers, keyed by
 // message id (spreads load evenly; ordering across users does not matter for logins).
 import type { Message } from '@aws-sdk/client-sqs';
-
-export const HEADER_MESSAGE_ID = 'sqs.message_id';
-export const HEADER_SENT_TIMESTAMP = 'sqs.sent_timestamp';
-export const HEADER_RECEIVE_COUNT = 'sqs.receive_count';
+import { HEADER_MESSAGE_ID, HEADER_RECEIVE_COUNT, HEADER_SENT_TIMESTAMP } from '../lib/records/headers.js';
 
 export interface RawRecord {
   key: string;

@@ -170,11 +170,3 @@ export async function withAdmin<T>(kafka: Kafka, fn: (admin: Admin) => Promise<T
     await admin.disconnect();
   }
 }
-
-/** Kafka header values arrive as Buffer, string, arrays or undefined; this reads one as text. */
-export function headerText(headers: Record<string, unknown> | undefined, name: string): string | undefined {
-  const v = headers?.[name];
-  const first = Array.isArray(v) ? v[0] : v;
-  if (first === undefined || first === null) return undefined;
-  return Buffer.isBuffer(first) ? first.toString('utf8') : String(first);
-}

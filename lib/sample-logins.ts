@@ -1,7 +1,7 @@
 // Realistic login events for seeding, demos, tests and benchmarks, from a seeded PRNG so a run
 // can be repeated. Malformed bodies say which dead-letter code their kind of damage must get,
 // taken from the rule they break, not from running the validator.
-import type { DeadLetterCode } from '../processor/dead-letter-codes.js';
+import type { DeadLetterCode } from './records/dead-letter-codes.js';
 
 export interface SampleLogin {
   body: string;

@@ -2,6 +2,7 @@
 // read so far holds, or a deadline passes. For the demo and tests, not the hot path.
 import type { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
+import { waitUntil } from './wait-until.js';
 
 export interface ReadRecord {
   partition: number;
@@ -88,14 +89,12 @@ export class TopicTail {
       await admin.disconnect();
     }
     const behind = () => ends.filter((e) => BigInt(e.high) > 0n && (this.reached.get(e.partition) ?? -1n) < BigInt(e.high) - 1n);
-    const deadline = Date.now() + timeoutMs;
-    while (behind().length > 0) {
-      if (Date.now() > deadline) {
-        const state = behind().map((e) => ({ partition: e.partition, high: e.high, reached: String(this.reached.get(e.partition) ?? -1n) }));
-        throw new Error(`${this.topic} not read to its end within ${timeoutMs} ms: ${JSON.stringify(state)}`);
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitUntil(() => behind().length === 0, {
+      timeoutMs,
+      intervalMs: 100,
+      what: `${this.topic} to be read to its end`,
+      state: () => behind().map((e) => ({ partition: e.partition, high: e.high, reached: String(this.reached.get(e.partition) ?? -1n) })),
+    });
   }
 
   async stop(): Promise<void> {

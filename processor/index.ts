@@ -3,17 +3,17 @@
 // A repeated event id (an SQS message the connector published twice) is dropped, so the clean
 // topic holds each event once.
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
-import { consumerOptions, createKafka, ensureTopics, headerText, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
+import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
 import { SchemaRegistry } from '../lib/schema-registry.js';
-import { createUserLoginEncoder } from '../lib/user-login-codec.js';
+import { createUserLoginEncoder } from '../lib/records/user-login.js';
 import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
-import { HEADER_MESSAGE_ID } from '../connector/raw-record.js';
+import { HEADER_MESSAGE_ID, headerText } from '../lib/records/headers.js';
 import type { ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
-import { deadLetter } from './dead-letter.js';
+import { deadLetter } from '../lib/records/dead-letter.js';
 import { RecentIds } from './recent-ids.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
 

@@ -1,9 +1,8 @@
 // One raw-topic record in, one outcome out: a masked clean record, or a dead letter with its
 // reason. Pure: no I/O, so the whole decision is testable from a table.
-import { headerText } from '../lib/kafka.js';
-import type { UserLogin } from '../lib/user-login-codec.js';
-import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../connector/raw-record.js';
-import type { DeadLetterCode } from './dead-letter-codes.js';
+import type { UserLogin } from '../lib/records/user-login.js';
+import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP, headerText } from '../lib/records/headers.js';
+import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 import { validateLogin } from './validate.js';
 
 export interface RawInput {

@@ -20,7 +20,7 @@
 import { isUtf8 } from 'node:buffer';
 import { parseAppVersion } from '../lib/app-version.js';
 import { canonicalIp } from './canonical-ip.js';
-import type { DeadLetterCode } from './dead-letter-codes.js';
+import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
 export interface LoginEvent {
   userId: string;

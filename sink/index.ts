@@ -2,17 +2,17 @@
 // inserts; a partition's offsets are committed only after Postgres committed its rows (and any
 // row Postgres refused is in the dead-letter topic).
 import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
-import { consumerOptions, createKafka, ensureTopics, headerText, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin } from '../lib/kafka.js';
+import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin } from '../lib/kafka.js';
 import { SchemaRegistry } from '../lib/schema-registry.js';
-import { createUserLoginDecoder } from '../lib/user-login-codec.js';
+import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
 import { openDb, isTransientDbError } from '../lib/db.js';
 import { Outage } from '../lib/outage.js';
 import { errorMessage } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
-import { deadLetter, type DeadLetterSource } from '../processor/dead-letter.js';
-import { HEADER_MESSAGE_ID } from '../connector/raw-record.js';
+import { deadLetter, type DeadLetterSource } from '../lib/records/dead-letter.js';
+import { HEADER_MESSAGE_ID, headerText } from '../lib/records/headers.js';
 import type { SinkConfig } from './config.js';
 import { migrate } from './migrate.js';
 import { Batcher } from './batcher.js';

@@ -1,6 +1,6 @@
 // A clean record as a user_logins row.
 import { encodeAppVersion } from '../lib/app-version.js';
-import type { UserLogin } from '../lib/user-login-codec.js';
+import type { UserLogin } from '../lib/records/user-login.js';
 
 export interface UserLoginRow {
   event_id: string;
@@ -13,9 +13,23 @@ export interface UserLoginRow {
   create_date: string;
 }
 
-export const ROW_COLUMNS: readonly (keyof UserLoginRow)[] = [
-  'event_id', 'user_id', 'device_type', 'masked_ip', 'masked_device_id', 'locale', 'app_version', 'create_date',
-];
+/**
+ * Which clean-record field fills each column. Typed over every column, and a unit test checks
+ * that every field of the record is stored somewhere, and an integration test that the
+ * migrations make exactly these columns: a new field cannot be forgotten on the way to the table.
+ */
+export const ROW_SOURCES: { readonly [C in keyof UserLoginRow]: keyof UserLogin } = {
+  event_id: 'event_id',
+  user_id: 'user_id',
+  device_type: 'device_type',
+  masked_ip: 'masked_ip',
+  masked_device_id: 'masked_device_id',
+  locale: 'locale',
+  app_version: 'app_version',
+  create_date: 'login_time',
+};
+
+export const ROW_COLUMNS = Object.keys(ROW_SOURCES) as readonly (keyof UserLoginRow)[];
 
 export function toRow(r: UserLogin): UserLoginRow {
   return {

@@ -6,12 +6,14 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jarsIn, jvm } from './java.js';
 import { paths } from './paths.js';
-import type { Service } from './service.js';
+import type { LocalService } from './service.js';
 import { httpOk } from './wait.js';
 
 const HOST = '127.0.0.1';
 const PORT = 9324;
-const ENDPOINT = `http://${HOST}:${PORT}`;
+/** Where SQS clients point (SQS_ENDPOINT) to reach the local server. */
+export const SQS_ENDPOINT = `http://${HOST}:${PORT}`;
+const ENDPOINT = SQS_ENDPOINT;
 const ACCOUNT_ID = '000000000000';
 const DATA = paths.dataOf('sqs');
 const CONFIG = paths.confFile('sqs.conf');
@@ -94,7 +96,7 @@ const server = jvm({
   graceMs: 15_000,
 });
 
-export const elasticmq: Service = {
+export const elasticmq: LocalService = {
   name: 'sqs',
   address: ENDPOINT,
   logFile: server.logFile,

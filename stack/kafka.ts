@@ -10,12 +10,14 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { jarsIn, javaCommand, jvm } from './java.js';
 import { paths, shown } from './paths.js';
-import type { Service } from './service.js';
+import type { LocalService } from './service.js';
 import { tcpOpen } from './wait.js';
 
 const HOST = '127.0.0.1';
 const PORT = 9092;
 const CONTROLLER_PORT = 9093;
+/** The local broker as clients write it in KAFKA_BROKERS. */
+export const KAFKA_BROKER = `${HOST}:${PORT}`;
 const DATA = paths.dataOf('kafka');
 const CONFIG = paths.confFile('kafka.properties');
 const LOG4J = paths.confFile('kafka-log4j.properties');
@@ -135,9 +137,9 @@ const broker = jvm({
   graceMs: 30_000,
 });
 
-export const kafka: Service = {
+export const kafka: LocalService = {
   name: 'kafka',
-  address: `${HOST}:${PORT}`,
+  address: KAFKA_BROKER,
   logFile: broker.logFile,
   startTimeoutMs: 90_000,
   ownedByStack: true,

@@ -6,8 +6,9 @@ import { readdirSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import pgPromise from 'pg-promise';
-import type { Log, Service } from './service.js';
-import { waitFor } from './wait.js';
+import type { Log, LocalService } from './service.js';
+import { probe } from './wait.js';
+import { waitUntil } from '../lib/wait-until.js';
 
 const HOST = '127.0.0.1';
 const PORT = 5432;
@@ -93,7 +94,7 @@ async function serverPid(): Promise<number | undefined> {
   return Number.isInteger(pid) && pid > 0 ? pid : undefined;
 }
 
-export const postgres: Service = {
+export const postgres: LocalService = {
   name: 'postgres',
   address: DATABASE_URL,
   logFile: `/var/log/postgresql/postgresql-${installedVersion() ?? '<version>'}-${CLUSTER_NAME}.log`,
@@ -107,8 +108,7 @@ export const postgres: Service = {
     if (!(await selectOne(maintenanceDb).catch(() => false))) {
       log(`starting the machine's PostgreSQL (pg_ctlcluster ${clusterVersion()} ${CLUSTER_NAME} start)`);
       await pgCtlCluster('start');
-      const outcome = await waitFor(() => selectOne(maintenanceDb), { timeoutMs: 30_000 });
-      if (outcome !== 'answered') throw new Error(`PostgreSQL was started but does not accept connections on ${HOST}:${PORT}`);
+      await waitUntil(() => probe(() => selectOne(maintenanceDb)), { timeoutMs: 30_000, what: `PostgreSQL, once started, to accept connections on ${HOST}:${PORT}` });
     }
     await ensureDatabase(log);
   },

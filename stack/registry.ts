@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { jvm } from './java.js';
 import { paths } from './paths.js';
-import type { Service } from './service.js';
+import type { LocalService } from './service.js';
 import { httpOk } from './wait.js';
 
 const HOST = '127.0.0.1';
@@ -38,7 +38,7 @@ const app = jvm({
   graceMs: 15_000,
 });
 
-export const registry: Service = {
+export const registry: LocalService = {
   name: 'registry',
   address: CCOMPAT_URL,
   logFile: app.logFile,

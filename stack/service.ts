@@ -13,7 +13,7 @@ export interface ServiceStatus {
 
 export type Log = (line: string) => void;
 
-export interface Service {
+export interface LocalService {
   readonly name: ServiceName;
   /** Where clients connect, as they would write it in their settings. */
   readonly address: string;

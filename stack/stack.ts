@@ -11,13 +11,14 @@ import { shown } from './paths.js';
 import { postgres } from './postgres.js';
 import { tail } from './process.js';
 import { registry } from './registry.js';
-import type { Log, Service, ServiceName, ServiceStatus } from './service.js';
-import { probe, waitFor } from './wait.js';
+import type { Log, LocalService, ServiceName, ServiceStatus } from './service.js';
+import { probe } from './wait.js';
+import { WaitFailed, waitUntil } from '../lib/wait-until.js';
 
 export { STACK_DIR } from './paths.js';
 export type { ServiceName, ServiceStatus } from './service.js';
 
-const SERVICES: Record<ServiceName, Service> = { kafka, sqs: elasticmq, registry, postgres };
+const SERVICES: Record<ServiceName, LocalService> = { kafka, sqs: elasticmq, registry, postgres };
 const ALL = Object.keys(SERVICES) as ServiceName[];
 
 const quiet: Log = () => {};
@@ -61,12 +62,12 @@ export async function stackStatus(): Promise<ServiceStatus[]> {
 
 /** Stops one service, for fault tests. `kill` makes it a crash (SIGKILL, or an immediate
  *  Postgres shutdown) instead of a clean stop. */
-export async function stopService(name: ServiceName, opts: { kill?: boolean } = {}): Promise<void> {
+export async function stopLocalService(name: ServiceName, opts: { kill?: boolean } = {}): Promise<void> {
   await withStackLock(() => SERVICES[name].stop(opts));
 }
 
 /** Starts one service again and waits until it answers. */
-export async function startService(name: ServiceName, opts: { log?: Log } = {}): Promise<void> {
+export async function startLocalService(name: ServiceName, opts: { log?: Log } = {}): Promise<void> {
   const log = opts.log ?? quiet;
   await withStackLock(async () => {
     if (SERVICES[name].ownedByStack) await ensureJars(log);
@@ -74,7 +75,7 @@ export async function startService(name: ServiceName, opts: { log?: Log } = {}):
   });
 }
 
-async function bringUp(svc: Service, log: Log): Promise<void> {
+async function bringUp(svc: LocalService, log: Log): Promise<void> {
   if (await probe(svc.answers)) return;
   const started = Date.now();
   log(`starting ${svc.name}`);
@@ -83,26 +84,30 @@ async function bringUp(svc: Service, log: Log): Promise<void> {
   } catch (err) {
     throw new Error(`${svc.name} could not be started: ${errorMessage(err)}`, { cause: err });
   }
-  const outcome = await waitFor(svc.answers, {
-    timeoutMs: svc.startTimeoutMs,
-    intervalMs: 300,
-    giveUp: async () => !(await svc.alive()),
-  });
-  const seconds = ((Date.now() - started) / 1000).toFixed(1);
-  if (outcome === 'answered') {
-    log(`${svc.name} answers at ${svc.address} (${seconds} s)`);
+  let what: string;
+  try {
+    await waitUntil(() => probe(svc.answers), {
+      timeoutMs: svc.startTimeoutMs,
+      intervalMs: 300,
+      what: `${svc.name} to answer at ${svc.address}`,
+      failIf: async () => ((await svc.alive()) ? undefined : 'its process exited'),
+    });
+    log(`${svc.name} answers at ${svc.address} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
     return;
+  } catch (err) {
+    if (!(err instanceof WaitFailed)) throw err;
+    const seconds = ((Date.now() - started) / 1000).toFixed(1);
+    what =
+      err.reason === 'gave-up'
+        ? `${svc.name} exited ${seconds} s after starting, without answering at ${svc.address}`
+        : `${svc.name} did not answer at ${svc.address} within ${svc.startTimeoutMs / 1000} s` +
+          (svc.ownedByStack ? ' (its process is left running; `loginpipe stack down` stops it)' : '');
   }
-  const what =
-    outcome === 'gave-up'
-      ? `${svc.name} exited ${seconds} s after starting, without answering at ${svc.address}`
-      : `${svc.name} did not answer at ${svc.address} within ${svc.startTimeoutMs / 1000} s` +
-        (svc.ownedByStack ? ' (its process is left running; `loginpipe stack down` stops it)' : '');
   const lastLines = await tail(svc.logFile, 15);
   throw new Error(`${what}; see ${shown(svc.logFile)}${lastLines ? `, which ends with:\n${lastLines}` : ''}`);
 }
 
-async function statusOf(svc: Service): Promise<ServiceStatus> {
+async function statusOf(svc: LocalService): Promise<ServiceStatus> {
   const [up, pid] = await Promise.all([probe(svc.answers), svc.pid().catch(() => undefined)]);
   const status: ServiceStatus = { name: svc.name, address: svc.address, up };
   if (pid !== undefined) status.pid = pid;

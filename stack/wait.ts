@@ -1,7 +1,6 @@
-// Polling until a service answers. Every probe has its own short timeout so that one hung
-// connection cannot eat the whole wait.
+// Probes of whether a local service answers. Every probe has its own short timeout so that one
+// hung connection cannot eat a whole wait (waiting itself is lib/wait-until.ts).
 import { connect } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 
 /** True when a TCP connection to host:port opens within timeoutMs. */
 export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -34,26 +33,5 @@ export async function probe(check: () => Promise<boolean>): Promise<boolean> {
     return await check();
   } catch {
     return false;
-  }
-}
-
-export type WaitOutcome = 'answered' | 'timeout' | 'gave-up';
-
-/**
- * Polls `check` until it is true or `timeoutMs` passes. `giveUp` is asked between polls (e.g.
- * "has the process died?") so that a service that crashed at start fails at once, not after
- * the whole timeout.
- */
-export async function waitFor(
-  check: () => Promise<boolean>,
-  opts: { timeoutMs: number; intervalMs?: number; giveUp?: () => Promise<boolean> },
-): Promise<WaitOutcome> {
-  const deadline = Date.now() + opts.timeoutMs;
-  const interval = opts.intervalMs ?? 250;
-  for (;;) {
-    if (await probe(check)) return 'answered';
-    if (opts.giveUp && (await opts.giveUp())) return (await probe(check)) ? 'answered' : 'gave-up';
-    if (Date.now() >= deadline) return 'timeout';
-    await sleep(interval);
   }
 }

@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { createKafka, ensureTopics, producerOptions, withAdmin } from '../../lib/kafka.js';
 import { createLogger } from '../../lib/log.js';
 import { readWholeTopic } from '../../lib/topic-reader.js';
-import { startService, stopService } from '../../stack/stack.js';
+import { startLocalService, stopLocalService } from '../../stack/stack.js';
 import { TransactionFailed, TransactionalProducer } from '../../processor/transactional-producer.js';
 
 const log = createLogger({ level: 'fatal' });
@@ -31,12 +31,12 @@ test('a commit whose answer is lost is reported as unknown, and the next transac
     await producer.commit(async (txn) => {
       await txn.send({ topic, messages: [{ key: 'k', value: 'lost' }] });
       await txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic: input, partitions: [{ partition: 0, offset: '5' }] }] });
-      await stopService('kafka');
+      await stopLocalService('kafka');
     }, { records: 1, context: { topic } });
   } catch (err) {
     failure = err;
   } finally {
-    await startService('kafka');
+    await startLocalService('kafka');
   }
   assert.instance(failure, TransactionFailed, `expected a TransactionFailed, got ${String(failure)}`);
   assert.is((failure as TransactionFailed).outcome, 'unknown');

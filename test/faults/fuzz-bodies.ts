@@ -2,7 +2,7 @@
 // carries valid Unicode without NUL; anything else is written straight to the raw topic, as
 // another producer could) and, when its damage decides it, which dead-letter code it must get.
 import { prng } from '../../lib/sample-logins.js';
-import type { DeadLetterCode } from '../../processor/dead-letter-codes.js';
+import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 
 export interface FuzzBody {
   kind: string;

@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { sendBodies, queueDepth } from '../../lib/sqs.js';
 import { readTopicUntil } from '../../lib/topic-reader.js';
-import { DEAD_LETTER_CODES } from '../../processor/dead-letter-codes.js';
-import { createTopics, db, kafka, newWorld, produceRaw, sqs, startService, waitFor, type RunningService } from '../integration/harness.js';
+import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
+import { createTopics, db, kafka, newWorld, produceRaw, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 import { fuzzBodies } from './fuzz-bodies.js';
 import { hmac } from '../integration/oracles.js';
 
@@ -26,7 +26,7 @@ function rssMiB(pid: number): number {
 
 test(`fuzz: ${MALFORMED} hostile bodies and ${VALID} valid ones (seed ${SEED})`, async () => {
   const world = await newWorld('fuzz');
-  const services: RunningService[] = [];
+  const services: LoginpipeProcess[] = [];
   let peakRss = 0;
   const sampler = setInterval(() => {
     const p = services.find((s) => s.kind === 'processor');
@@ -34,9 +34,9 @@ test(`fuzz: ${MALFORMED} hostile bodies and ${VALID} valid ones (seed ${SEED})`,
   }, 250);
   try {
     await createTopics(world);
-    services.push(await startService('sink', world.env));
-    services.push(await startService('processor', world.env));
-    services.push(await startService('connector', world.env, { SQS_POLLERS: '8' }));
+    services.push(await startLoginpipe('sink', world.env));
+    services.push(await startLoginpipe('processor', world.env));
+    services.push(await startLoginpipe('connector', world.env, { SQS_POLLERS: '8' }));
 
     const bodies = fuzzBodies(SEED, MALFORMED, VALID);
     const viaSqs = bodies.filter((b) => !b.rawOnly);
@@ -54,12 +54,12 @@ test(`fuzz: ${MALFORMED} hostile bodies and ${VALID} valid ones (seed ${SEED})`,
     const malformed = bodies.filter((b) => b.expected !== undefined);
     const table = `"${world.schema}".user_logins`;
     const aliveOrFail = () => { const dead = services.find((s) => s.child.exitCode !== null); return dead ? `${dead.kind} exited with ${dead.child.exitCode}: ${dead.lines.slice(-5).join('\n')}` : undefined; };
-    await waitFor(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n >= valid.length, {
+    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n >= valid.length, {
       timeoutMs: 240_000, what: `${valid.length} rows`, failIf: aliveOrFail, intervalMs: 1000,
       state: async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n,
     });
     const dead = await readTopicUntil(kafka, world.env.DLQ_TOPIC!, (r) => r.length >= malformed.length, { timeoutMs: 240_000 });
-    await waitFor(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 0; }, { timeoutMs: 60_000, what: 'an empty queue' });
+    await waitUntil(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 0; }, { timeoutMs: 60_000, what: 'an empty queue' });
     assert.is(aliveOrFail(), undefined, 'every service still running');
 
     const codes = new Set<string>(DEAD_LETTER_CODES.map((c) => c.code));

@@ -1,7 +1,7 @@
 // A local server stopped and started again mid-stream (Kafka, Postgres or the SQS server), with
 // the outage length and its moment drawn from the scenario's seed.
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startService, stopService, type ServiceName } from '../../stack/stack.js';
+import { startLocalService, stopLocalService, type ServiceName } from '../../stack/stack.js';
 import type { ScenarioContext } from './scenario.js';
 
 export async function outage(ctx: ScenarioContext, name: ServiceName): Promise<void> {
@@ -10,10 +10,10 @@ export async function outage(ctx: ScenarioContext, name: ServiceName): Promise<v
   await ctx.atProgress(moment);
   await ctx.fault(`${name} stopped`, async () => {
     const from = Date.now();
-    await stopService(name);
+    await stopLocalService(name);
     const stopMs = Date.now() - from;
     // The outage itself: a deliberate length of time with the server gone.
     await sleep(downMs);
     return `stop took ${(stopMs / 1000).toFixed(1)} s, down ${(downMs / 1000).toFixed(1)} s`;
-  }, () => startService(name));
+  }, () => startLocalService(name));
 }

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../../lib/sample-logins.js';
 import { queueDepth } from '../../lib/sqs.js';
-import { db, kafka, sqs, startService, waitFor, type RunningService } from '../integration/harness.js';
+import { db, kafka, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 import { tally, type Row, type Tally } from './oracle.js';
 import { LoginStream } from './stream.js';
 import { TopicTail } from '../../lib/topic-reader.js';
@@ -28,15 +28,15 @@ const STUCK_AFTER_MS = 60_000;
 
 /** The services of one world, restarted as often as a scenario likes; any exit nobody asked for is recorded. */
 export class Services {
-  readonly history: RunningService[] = [];
+  readonly history: LoginpipeProcess[] = [];
   readonly unexpectedExits: string[] = [];
-  private readonly current = new Map<Kind, RunningService>();
-  private readonly deliberate = new WeakSet<RunningService>();
+  private readonly current = new Map<Kind, LoginpipeProcess>();
+  private readonly deliberate = new WeakSet<LoginpipeProcess>();
 
   constructor(private readonly env: Record<string, string>) {}
 
   async start(kind: Kind): Promise<void> {
-    const svc = await startService(kind, this.env);
+    const svc = await startLoginpipe(kind, this.env);
     this.history.push(svc);
     this.current.set(kind, svc);
     void svc.exited.then((code) => {
@@ -63,7 +63,7 @@ export class Services {
     return { kind, code, ms: Date.now() - from };
   }
 
-  running(kind: Kind): RunningService {
+  running(kind: Kind): LoginpipeProcess {
     const svc = this.current.get(kind);
     if (!svc) throw new Error(`${kind} was never started`);
     return svc;
@@ -154,7 +154,7 @@ export async function runScenario(
       stream,
       services,
       log,
-      atProgress: (share) => waitFor(() => stream.progress >= share || stream.finished, {
+      atProgress: (share) => waitUntil(() => stream.progress >= share || stream.finished, {
         timeoutMs: 600_000, what: `the stream to reach ${Math.round(share * 100)}%`, intervalMs: 50,
       }),
       async fault(what, breakIt, heal) {
@@ -207,7 +207,7 @@ export async function runScenario(
     try {
       const down = KINDS.filter((k) => !services.isUp(k));
       if (down.length > 0) throw new Error(`not attempted: ${down.join(', ')} not running`);
-      await waitFor(async () => {
+      await waitUntil(async () => {
         state.deadLetters = deadSeen.size;
         const total = await db.one(`SELECT count(*)::int AS n FROM ${table}`).then((r: { n: number }) => r.n);
         state.rows = total < validIds.length ? total : (await db.one(`SELECT count(*)::int AS n FROM ${table} WHERE event_id = ANY($1::text[])`, [validIds])).n;
@@ -295,7 +295,7 @@ export async function runScenario(
   }
 }
 
-function saveLogs(worldId: string, history: RunningService[]): string {
+function saveLogs(worldId: string, history: LoginpipeProcess[]): string {
   const dir = join(tmpdir(), 'loginpipe-faults', worldId);
   mkdirSync(dir, { recursive: true });
   history.forEach((s, i) => {

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { createSqsClient } from '../../lib/sqs.js';
-import { startService, stopService } from '../../stack/stack.js';
+import { startLocalService, stopLocalService } from '../../stack/stack.js';
 
 const sqs = createSqsClient({ endpoint: 'http://127.0.0.1:9324', region: 'us-east-1' });
 
@@ -35,11 +35,11 @@ test('the local SQS server keeps every message it confirmed when it is stopped m
   });
   try {
     await sleep(1_500);
-    await stopService('sqs');
+    await stopLocalService('sqs');
   } finally {
     sending = false;
     await Promise.all(senders);
-    await startService('sqs');
+    await startLocalService('sqs');
   }
   assert.ok(failedCalls > 0, 'some sends met the stopped server (the stop fell mid-send)');
 

@@ -3,13 +3,13 @@
 // crash quick. A message received maxReceiveCount times without being deleted ends up in the
 // redrive queue, where the pipeline never sees it again: the suite counts it as lost.
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { newWorld, sqs, type TestWorld } from '../integration/harness.js';
+import { newWorld, sqs, type World } from '../integration/harness.js';
 
 export const VISIBILITY_TIMEOUT_SECONDS = 10;
 export const MAX_RECEIVE_COUNT = 5;
 export const SHUTDOWN_TIMEOUT_MS = 10_000;
 
-export interface FaultWorld extends TestWorld {
+export interface FaultWorld extends World {
   redriveUrl: string;
 }
 

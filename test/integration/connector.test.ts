@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { sendBodies, queueDepth } from '../../lib/sqs.js';
 import { readTopicUntil } from '../../lib/topic-reader.js';
-import { createTopics, kafka, newWorld, sqs, startService, waitFor } from './harness.js';
+import { createTopics, kafka, newWorld, sqs, startLoginpipe, waitUntil } from './harness.js';
 
 test('a body larger than the raw topic takes gets a too_large dead letter, stays in SQS and blocks nothing', async () => {
   const world = await newWorld('toolarge', { SQS_VISIBILITY_TIMEOUT_SECONDS: '60' });
@@ -14,7 +14,7 @@ test('a body larger than the raw topic takes gets a too_large dead letter, stays
     const huge = JSON.stringify({ pad: 'y'.repeat(10_000) });
     const ids = await sendBodies(sqs, world.queueUrl, [...small.slice(0, 12), huge, ...small.slice(12)]);
     const hugeId = ids[12]!;
-    const connector = await startService('connector', world.env);
+    const connector = await startLoginpipe('connector', world.env);
     try {
       const raw = await readTopicUntil(kafka, world.env.RAW_TOPIC!, (r) => r.length >= small.length, { timeoutMs: 30_000 });
       assert.equal(raw.map((r) => r.value!.toString()).sort(), [...small].sort(), 'every small body published, unchanged');
@@ -23,7 +23,7 @@ test('a body larger than the raw topic takes gets a too_large dead letter, stays
       assert.is(dead[0]!.headers['sqs.message_id'], hugeId);
       assert.is(dead[0]!.value, null);
       // Published ones are deleted; the huge one is still in SQS (received, not deleted).
-      await waitFor(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 1; }, {
+      await waitUntil(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 1; }, {
         timeoutMs: 20_000, what: 'only the huge message to remain in SQS', state: () => queueDepth(sqs, world.queueUrl),
       });
     } finally {
@@ -40,7 +40,7 @@ test('every body reaches the raw topic untouched with SQS metadata in headers, k
     const bodies = ['{"a":1}', 'not json', ' spaces kept ', '{"ünïcode":"✓ 日本"}', '\t{"x":"y"}\n'];
     const before = Date.now();
     const ids = await sendBodies(sqs, world.queueUrl, bodies);
-    const connector = await startService('connector', world.env);
+    const connector = await startLoginpipe('connector', world.env);
     try {
       const raw = await readTopicUntil(kafka, world.env.RAW_TOPIC!, (r) => r.length >= bodies.length, { timeoutMs: 30_000 });
       for (const [i, body] of bodies.entries()) {
@@ -52,7 +52,7 @@ test('every body reaches the raw topic untouched with SQS metadata in headers, k
         assert.ok(sent >= before - 1000 && sent <= Date.now(), `sent timestamp ${sent}`);
         assert.is(r!.headers['sqs.receive_count'], '1');
       }
-      await waitFor(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 0; }, {
+      await waitUntil(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 0; }, {
         timeoutMs: 20_000, what: 'the queue to be empty',
       });
     } finally {

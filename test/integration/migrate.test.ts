@@ -3,6 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../sink/migrate.js';
+import { ROW_COLUMNS } from '../../sink/rows.js';
 import { db } from './harness.js';
 
 const freshSchema = () => `t_mig_${randomUUID().slice(0, 8)}`;
@@ -27,6 +28,17 @@ test('migrate creates user_logins with the assignment columns plus event_id as p
     const pk = await db.one(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
       WHERE i.indrelid = $1::regclass AND i.indisprimary`, [`"${schema}".user_logins`]);
     assert.is(pk.attname, 'event_id');
+  } finally {
+    await drop(schema);
+  }
+});
+
+test('the migrations make exactly the columns the sink writes', async () => {
+  const schema = freshSchema();
+  try {
+    await migrate(db, schema);
+    const cols = await db.map(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'user_logins'`, [schema], (r: { column_name: string }) => r.column_name);
+    assert.equal([...cols].sort(), [...ROW_COLUMNS].sort());
   } finally {
     await drop(schema);
   }

@@ -5,21 +5,21 @@ import { createSampleLogins, type SampleLogin } from '../../lib/sample-logins.js
 import { sendBodies, queueDepth } from '../../lib/sqs.js';
 import { readTopicUntil, readWholeTopic, type ReadRecord } from '../../lib/topic-reader.js';
 import { canonicalIp, hmac, utcDay, versionNumber } from './oracles.js';
-import { db, kafka, newWorld, sqs, startService, waitFor, type RunningService, type TestWorld } from './harness.js';
+import { db, kafka, newWorld, sqs, startLoginpipe, waitUntil, type LoginpipeProcess, type World } from './harness.js';
 
 
 const EVENTS = 400;
 const MALFORMED_SHARE = 0.15;
 
 async function runPipeline(label: string, processors: number) {
-  const world: TestWorld = await newWorld(label);
-  const services: RunningService[] = [];
+  const world: World = await newWorld(label);
+  const services: LoginpipeProcess[] = [];
   try {
-    services.push(await startService('sink', world.env));
+    services.push(await startLoginpipe('sink', world.env));
     for (let i = 0; i < processors; i++) {
-      services.push(await startService('processor', world.env, { PROCESSOR_TRANSACTIONAL_ID: `${world.id}-p${i}` }));
+      services.push(await startLoginpipe('processor', world.env, { PROCESSOR_TRANSACTIONAL_ID: `${world.id}-p${i}` }));
     }
-    services.push(await startService('connector', world.env));
+    services.push(await startLoginpipe('connector', world.env));
 
     const samples: SampleLogin[] = createSampleLogins(processors * 7919).batch(EVENTS, MALFORMED_SHARE);
     const sentFrom = Date.now();
@@ -30,12 +30,12 @@ async function runPipeline(label: string, processors: number) {
     assert.ok(malformed.length > 20 && valid.length > 300, 'the sample mixes valid and malformed events');
 
     const table = `"${world.schema}".user_logins`;
-    await waitFor(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n >= valid.length, {
+    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n >= valid.length, {
       timeoutMs: 90_000, what: `${valid.length} rows`,
       state: async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n,
     });
     await readTopicUntil(kafka, world.env.DLQ_TOPIC!, (r) => r.length >= malformed.length, { timeoutMs: 60_000 });
-    await waitFor(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 0; }, {
+    await waitUntil(async () => { const d = await queueDepth(sqs, world.queueUrl); return d.visible + d.inFlight === 0; }, {
       timeoutMs: 30_000, what: 'the queue to be empty', state: () => queueDepth(sqs, world.queueUrl),
     });
 

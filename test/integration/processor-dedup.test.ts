@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSampleLogins } from '../../lib/sample-logins.js';
 import { readWholeTopic } from '../../lib/topic-reader.js';
-import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startService, waitFor } from './harness.js';
+import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startLoginpipe, waitUntil } from './harness.js';
 
 test('a repeated event id yields one clean record, within a batch and across a restart', async () => {
   const world = await newWorld('dedup');
@@ -16,14 +16,14 @@ test('a repeated event id yields one clean record, within a batch and across a r
 
     // First run: 60 events, a few repeated inside the same batch, and a malformed one twice.
     await produceRaw(world, [...events.slice(0, 60), events[5]!, events[17]!, { id: 'bad-1', body: badBody }, { id: 'bad-1', body: badBody }]);
-    let processor = await startService('processor', world.env);
-    await waitFor(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the first 64 raw records to be processed' });
+    let processor = await startLoginpipe('processor', world.env);
+    await waitUntil(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the first 64 raw records to be processed' });
     assert.is(await processor.stop(), 0);
 
     // Second run: 20 new events plus 20 that were already processed before the restart.
     await produceRaw(world, [...events.slice(40, 80), { id: 'bad-1', body: badBody }]);
-    processor = await startService('processor', world.env);
-    await waitFor(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the second batch to be processed' });
+    processor = await startLoginpipe('processor', world.env);
+    await waitUntil(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the second batch to be processed' });
     assert.is(await processor.stop(), 0);
 
     // Nothing writes any more: read both topics to their ends, so a copy cannot hide after the 80th.

@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { createSampleLogins } from '../../lib/sample-logins.js';
 import { readWholeTopic } from '../../lib/topic-reader.js';
 import { SchemaRegistry } from '../../lib/schema-registry.js';
-import { createUserLoginDecoder } from '../../lib/user-login-codec.js';
-import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startService, waitFor } from './harness.js';
+import { createUserLoginDecoder } from '../../lib/records/user-login.js';
+import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startLoginpipe, waitUntil } from './harness.js';
 
 test('a processor fenced by a newer one with the same transactional id stops and names the setting', async () => {
   const world = await newWorld('fencing');
@@ -17,13 +17,13 @@ test('a processor fenced by a newer one with the same transactional id stops and
     const gen = createSampleLogins(7);
     const events = Array.from({ length: 80 }, (_, i) => ({ id: `evt-${i}`, body: gen.valid().body }));
 
-    const older = await startService('processor', world.env);
+    const older = await startLoginpipe('processor', world.env);
     services.push(older);
     await produceRaw(world, events.slice(0, 40));
-    await waitFor(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the first 40 raw records to be processed' });
+    await waitUntil(() => rawFullyProcessed(world), { timeoutMs: 30_000, what: 'the first 40 raw records to be processed' });
 
     // The newer instance registers the same id, which bumps its epoch on the broker.
-    const newer = await startService('processor', world.env);
+    const newer = await startLoginpipe('processor', world.env);
     services.push(newer);
     // Keys spread over every partition, so the older instance gets some of them to try.
     await produceRaw(world, events.slice(40));
@@ -33,7 +33,7 @@ test('a processor fenced by a newer one with the same transactional id stops and
     assert.ok(older.lines.some((l) => l.includes('PROCESSOR_TRANSACTIONAL_ID')), `its log names the setting:\n${older.lines.slice(-5).join('\n')}`);
     assert.is(newer.child.exitCode, null, 'the newer processor keeps running');
 
-    await waitFor(() => rawFullyProcessed(world), { timeoutMs: 45_000, what: 'the newer processor to take over every partition', state: () => newer.lines.slice(-12) });
+    await waitUntil(() => rawFullyProcessed(world), { timeoutMs: 45_000, what: 'the newer processor to take over every partition', state: () => newer.lines.slice(-12) });
     assert.is(await newer.stop(), 0);
     const clean = await readWholeTopic(kafka, world.env.CLEAN_TOPIC!);
     const decode = createUserLoginDecoder(new SchemaRegistry('http://127.0.0.1:8081/apis/ccompat/v7'));

@@ -3,7 +3,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSampleLogins } from '../../lib/sample-logins.js';
 import { sendBodies } from '../../lib/sqs.js';
-import { db, newWorld, sqs, startService, waitFor } from './harness.js';
+import { db, newWorld, sqs, startLoginpipe, waitUntil } from './harness.js';
 
 function healthPorts(lines: string[]): Map<string, number> {
   const ports = new Map<string, number>();
@@ -19,14 +19,14 @@ test('run lands logins with all three services in one process, each answering /h
   const world = await newWorld('run');
   try {
     // The harness waits for "connector started", the last of the three to start.
-    const run = await startService('run', world.env);
+    const run = await startLoginpipe('run', world.env);
 
     const ports = healthPorts(run.lines);
     assert.equal([...ports.keys()].sort(), ['connector', 'processor', 'sink']);
     for (const [name, port] of ports) {
       const alive = await fetch(`http://127.0.0.1:${port}/healthz`);
       assert.is(alive.status, 200, `${name} is alive`);
-      await waitFor(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, { timeoutMs: 30_000, what: `${name} to be ready` });
+      await waitUntil(async () => (await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200, { timeoutMs: 30_000, what: `${name} to be ready` });
       const body = (await (await fetch(`http://127.0.0.1:${port}/readyz`)).json()) as { service: string; status: string };
       assert.equal(body, { status: 'ready', service: name });
       assert.is((await fetch(`http://127.0.0.1:${port}/nope`)).status, 404);
@@ -34,7 +34,7 @@ test('run lands logins with all three services in one process, each answering /h
 
     const samples = createSampleLogins(11).batch(50, 0);
     await sendBodies(sqs, world.queueUrl, samples.map((s) => s.body));
-    await waitFor(async () => (await db.one(`SELECT count(*)::int AS n FROM "${world.schema}".user_logins`)).n === 50, {
+    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM "${world.schema}".user_logins`)).n === 50, {
       timeoutMs: 60_000, what: '50 rows',
     });
     assert.is(await run.stop(), 0, 'run exits 0 on SIGTERM');

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { createSampleLogins } from '../../lib/sample-logins.js';
 import { readTopicUntil } from '../../lib/topic-reader.js';
 import { migrate } from '../../sink/migrate.js';
-import { createTopics, db, kafka, newWorld, produceRaw, startService, waitFor } from './harness.js';
+import { createTopics, db, kafka, newWorld, produceRaw, startLoginpipe, waitUntil } from './harness.js';
 
 test('a row Postgres rejects goes to the dead-letter topic as rejected_by_database and the rest land', async () => {
   const world = await newWorld('reject');
@@ -22,12 +22,12 @@ test('a row Postgres rejects goes to the dead-letter topic as rejected_by_databa
       return { id: `evt-${i}`, body: JSON.stringify(body), refused: i % 20 === 7 };
     });
     await produceRaw(world, events);
-    services.push(await startService('sink', world.env, { SINK_BATCH_SIZE: '25' }));
-    services.push(await startService('processor', world.env));
+    services.push(await startLoginpipe('sink', world.env, { SINK_BATCH_SIZE: '25' }));
+    services.push(await startLoginpipe('processor', world.env));
 
     const refused = events.filter((e) => e.refused).map((e) => e.id).sort();
     const table = `"${world.schema}".user_logins`;
-    await waitFor(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n === events.length - refused.length, {
+    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n === events.length - refused.length, {
       timeoutMs: 30_000, what: 'the accepted rows',
     });
     const dead = await readTopicUntil(kafka, world.env.DLQ_TOPIC!, (r) => r.length >= refused.length, { timeoutMs: 20_000 });

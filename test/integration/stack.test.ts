@@ -15,7 +15,7 @@ import { Kafka, logLevel, Partitioners } from 'kafkajs';
 import pgPromise from 'pg-promise';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { stackStatus, stackUp, startService, stopService, type ServiceStatus } from '../../stack/stack.js';
+import { stackStatus, stackUp, startLocalService, stopLocalService, type ServiceStatus } from '../../stack/stack.js';
 
 const id = `stack-${randomUUID().slice(0, 8)}`;
 const topic = `${id}.kafka`;
@@ -171,11 +171,11 @@ test('postgres: the loginpipe database answers SELECT 1', async () => {
 });
 
 test('kafka stopped and started again still has its topic and message', async () => {
-  await stopService('kafka');
+  await stopLocalService('kafka');
   const down = (await stackStatus()).find((s) => s.name === 'kafka');
   assert.is(down?.up, false);
   assert.is(down?.pid, undefined);
-  await startService('kafka');
+  await startLocalService('kafka');
   assert.is(await firstMessage(`${id}-b`), 'before restart');
 });
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { deadLetter, type DeadLetterSource } from '../../processor/dead-letter.js';
-import type { DeadLetterCode } from '../../processor/dead-letter-codes.js';
+import { deadLetter, type DeadLetterSource } from '../../lib/records/dead-letter.js';
+import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 
 // The dead-letter record keeps the rejected bytes and the original headers, and adds headers that
 // say why and where from. Expected headers are written out by hand.

@@ -7,7 +7,7 @@ import { ROOT } from '../../lib/paths.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { sinkSettings } from '../../sink/config.js';
-import { DEAD_LETTER_CODES } from '../../processor/dead-letter-codes.js';
+import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const tableRow = (name: string) => new RegExp(`^\\| \`${name.replace(/[.]/g, '\\.')}\` \\|`, 'm');

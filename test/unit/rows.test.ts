@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ROW_COLUMNS, toRow, utcDate, type UserLoginRow } from '../../sink/rows.js';
-import type { UserLogin } from '../../lib/user-login-codec.js';
+import type { UserLogin } from '../../lib/records/user-login.js';
 
 // Inputs are written as ISO texts (with their own offsets where that is the point); expected dates
 // are worked out by hand. Offsets +14:00 (Kiribati) and -12:00 (Baker Island) are the extremes.

@@ -2,7 +2,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isIP } from 'node:net';
 import { createSampleLogins, prng } from '../../lib/sample-logins.js';
-import { isDeadLetterCode } from '../../processor/dead-letter-codes.js';
+import { isDeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 import { validateLogin } from '../../processor/validate.js';
 import { parseAppVersion } from '../../lib/app-version.js';
 

@@ -3,8 +3,8 @@ import * as assert from 'uvu/assert';
 import { createHmac } from 'node:crypto';
 import { createMasker } from '../../processor/mask.js';
 import { transform, type Outcome, type RawInput } from '../../processor/transform.js';
-import { deadLetter } from '../../processor/dead-letter.js';
-import type { DeadLetterCode } from '../../processor/dead-letter-codes.js';
+import { deadLetter } from '../../lib/records/dead-letter.js';
+import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 import { prng } from '../../lib/sample-logins.js';
 
 // A real masker with a fixed key; expected masks are computed here with node:crypto as the

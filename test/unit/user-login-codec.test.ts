@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import avro from 'avsc';
-import { subjectFor, userLoginType, USER_LOGIN_SCHEMA_TEXT, type UserLogin } from '../../lib/user-login-codec.js';
-import { frame, unframe } from '../../lib/wire-format.js';
+import { subjectFor, userLoginType, USER_LOGIN_SCHEMA_TEXT, type UserLogin } from '../../lib/records/user-login.js';
+import { frame, unframe } from '../../lib/records/wire-format.js';
 
 // The codec without the registry: records through userLoginType, inside the wire format, and
 // records written with other (evolved) writer schemas read through a resolver.

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DEAD_LETTER_CODES, isDeadLetterCode, type DeadLetterCode } from '../../processor/dead-letter-codes.js';
+import { DEAD_LETTER_CODES, isDeadLetterCode, type DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 import { MAX_LOGIN_BODY_BYTES, validateLogin, type LoginEvent } from '../../processor/validate.js';
 
 // Expected outcomes are written from the rules in the brief, not taken from running the code.

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { frame, unframe, WireFormatError } from '../../lib/wire-format.js';
+import { frame, unframe, WireFormatError } from '../../lib/records/wire-format.js';
 import { prng } from '../../lib/sample-logins.js';
 
 // Confluent wire format: byte 0 is the magic 0, bytes 1-4 the schema id as a big-endian unsigned

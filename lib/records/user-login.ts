@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { SCHEMAS_DIR } from './paths.js';
-import { SchemaRegistry } from './schema-registry.js';
+import { SCHEMAS_DIR } from '../paths.js';
+import { SchemaRegistry } from '../schema-registry.js';
 import { frame, unframe } from './wire-format.js';
 
 export interface UserLogin {
@@ -17,6 +17,18 @@ export interface UserLogin {
   app_version: string | null;
   login_time: number;
 }
+
+/**
+ * Every field of UserLogin, in wire order. The compiler refuses a UserLogin field missing here and
+ * a unit test compares this list with schemas/user-login.avsc, so a field added to the schema
+ * and not to the type (or the other way round) fails the build or the tests.
+ */
+export const USER_LOGIN_FIELDS = [
+  'event_id', 'user_id', 'device_type', 'masked_ip', 'masked_device_id', 'locale', 'app_version', 'login_time',
+] as const satisfies readonly (keyof UserLogin)[];
+type Unlisted = Exclude<keyof UserLogin, (typeof USER_LOGIN_FIELDS)[number]>;
+const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;
+void everyFieldListed;
 
 export const USER_LOGIN_SCHEMA_TEXT = readFileSync(join(SCHEMAS_DIR, 'user-login.avsc'), 'utf8');
 

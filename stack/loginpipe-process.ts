@@ -1,0 +1,59 @@
+// Runs the built `loginpipe <command>` as a child process, as it runs in production, for tests
+// and benchmarks: its JSON log lines are collected, and starting waits until it says it started.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from '../lib/paths.js';
+import { waitUntil } from '../lib/wait-until.js';
+
+export interface LoginpipeProcess {
+  kind: string;
+  child: ChildProcess;
+  /** Every stdout line so far (JSON log lines). */
+  lines: string[];
+  stderr: string[];
+  exited: Promise<number | null>;
+  /** SIGTERM, then the exit code. */
+  stop(): Promise<number | null>;
+}
+
+const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+
+/** Starts `loginpipe <kind>` from the build and waits until it logs that it started. */
+export async function startLoginpipe(kind: string, env: Record<string, string>, extra: Record<string, string> = {}): Promise<LoginpipeProcess> {
+  const child = spawn(process.execPath, [CLI, kind], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const stderr: string[] = [];
+  let buffered = '';
+  child.stdout!.on('data', (d: Buffer) => {
+    buffered += d.toString('utf8');
+    const parts = buffered.split('\n');
+    buffered = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const proc: LoginpipeProcess = {
+    kind, child, lines, stderr, exited,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+      return exited;
+    },
+  };
+  // `run` starts the sink, the processor and then the connector: the last one to say so is the connector.
+  const started = `"msg":"${kind === 'run' ? 'connector' : kind} started"`;
+  try {
+    await waitUntil(() => lines.some((l) => l.includes(started)), {
+      timeoutMs: 60_000,
+      what: `${kind} to start`,
+      failIf: () => (child.exitCode !== null ? `${kind} exited with ${child.exitCode}: ${stderr.join('')}${lines.slice(-5).join('\n')}` : undefined),
+    });
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw err;
+  }
+  return proc;
+}
