@@ -38,7 +38,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   });
 
   const sqs = createSqsClient(cfg);
-  const sqsOutage = new Outage('SQS', log);
+  const sqsOutage = new Outage('sqs', log);
   const stopping = new AbortController();
   let inFlight = 0;
   let idle: (() => void) | undefined;

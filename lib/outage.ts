@@ -1,17 +1,27 @@
 // Tracks whether a dependency is failing, so that a service logs an outage once when it starts
 // and once when it ends (not on every attempt), and waits a growing, jittered time in between.
+// Every service rides out every transient failure (Kafka, SQS, Postgres, the registry) this way.
 import type { Logger } from './log.js';
-import { backoffMs, sleep } from './retry.js';
+import { backoffMs, sleep, type RetryPolicy } from './retry.js';
 import { errorMessage } from './errors.js';
+
+export type Dependency = 'kafka' | 'sqs' | 'postgres' | 'registry';
+
+const SHOWN: Record<Dependency, string> = { kafka: 'Kafka', sqs: 'SQS', postgres: 'Postgres', registry: 'the schema registry' };
+
+/** Told when an outage begins and ends (for metrics); the log lines are the Outage's own. */
+export type OutageListener = (dependency: Dependency, down: boolean) => void;
+
+export const OUTAGE_BACKOFF: Pick<RetryPolicy, 'initialMs' | 'maxMs'> = { initialMs: 250, maxMs: 15_000 };
 
 export class Outage {
   private failures = 0;
   private since = 0;
 
   constructor(
-    private readonly what: string,
+    readonly dependency: Dependency,
     private readonly log: Logger,
-    private readonly policy = { initialMs: 250, maxMs: 15_000 },
+    private readonly opts: { policy?: Pick<RetryPolicy, 'initialMs' | 'maxMs'>; onChange?: OutageListener } = {},
   ) {}
 
   get active(): boolean {
@@ -21,20 +31,57 @@ export class Outage {
   failed(err: unknown): void {
     if (this.failures === 0) {
       this.since = Date.now();
-      this.log.warn({ dependency: this.what, err: errorMessage(err) }, `${this.what} unreachable; backing off and retrying`);
+      this.log.warn({ dependency: this.dependency, err: errorMessage(err) }, `${SHOWN[this.dependency]} unreachable; backing off and retrying`);
+      this.opts.onChange?.(this.dependency, true);
     }
     this.failures++;
   }
 
   recovered(): void {
     if (this.failures === 0) return;
-    this.log.info({ dependency: this.what, attempts: this.failures, downMs: Date.now() - this.since }, `${this.what} reachable again`);
+    this.log.info({ dependency: this.dependency, attempts: this.failures, downMs: Date.now() - this.since }, `${SHOWN[this.dependency]} reachable again`);
     this.failures = 0;
+    this.opts.onChange?.(this.dependency, false);
   }
 
   /** Waits the back-off due for the current failure count (nothing when healthy). */
   async pause(signal?: AbortSignal): Promise<void> {
     if (this.failures === 0) return;
-    await sleep(backoffMs(this.policy, this.failures - 1), signal);
+    await sleep(backoffMs(this.opts.policy ?? OUTAGE_BACKOFF, this.failures - 1), signal);
+  }
+
+  /**
+   * Runs `fn` until it succeeds. A transient failure counts towards this outage and is retried
+   * after the back-off; any other error, or any error once `signal` aborted, is thrown.
+   * `onFirstFailure` runs once, on the first transient failure of this call (to pause input);
+   * `onEnd` runs on every way out of a call that had one.
+   */
+  async ride<T>(fn: () => Promise<T>, opts: {
+    isTransient(err: unknown): boolean;
+    signal?: AbortSignal;
+    onFirstFailure?(): void;
+    onEnd?(): void;
+  }): Promise<T> {
+    let failedOnce = false;
+    try {
+      for (;;) {
+        try {
+          const result = await fn();
+          this.recovered();
+          return result;
+        } catch (err) {
+          if (!opts.isTransient(err) || opts.signal?.aborted) throw err;
+          if (!failedOnce) {
+            failedOnce = true;
+            opts.onFirstFailure?.();
+          }
+          this.failed(err);
+          await this.pause(opts.signal);
+          if (opts.signal?.aborted) throw err;
+        }
+      }
+    } finally {
+      if (failedOnce) opts.onEnd?.();
+    }
   }
 }

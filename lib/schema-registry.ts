@@ -60,3 +60,8 @@ export class SchemaRegistry {
     }
   }
 }
+
+/** A registry failure worth waiting out (no answer, or a 5xx): never a reason to dead-letter a record. */
+export function isTransientRegistryError(err: unknown): boolean {
+  return err instanceof PipelineError && err.code.startsWith('registry_') && err.retriable;
+}

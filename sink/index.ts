@@ -3,7 +3,7 @@
 // row Postgres refused is in the dead-letter topic).
 import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
 import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin } from '../lib/kafka.js';
-import { SchemaRegistry } from '../lib/schema-registry.js';
+import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
 import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
 import { openDb, isTransientDbError } from '../lib/db.js';
@@ -39,37 +39,24 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const deadLetters = new CoalescingSender<Message>((messages) => sendInChunks(producer, cfg.dlqTopic, messages));
 
   const stopping = new AbortController();
-  const dbOutage = new Outage('Postgres', log);
+  const dbOutage = new Outage('postgres', log);
   const counts = { inserted: 0, duplicates: 0, rejected: 0, undecodable: 0 };
+
+  const registryOutage = new Outage('registry', log);
+  // Counted: Postgres and the registry may be away at once, and fetching resumes only when
+  // neither is. Resumed on every way out, success or not: a topic left paused is never fetched again.
+  let pausedBy = 0;
+  const pauseInput = () => { if (pausedBy++ === 0) consumer.pause([{ topic: cfg.cleanTopic }]); };
+  const resumeInput = () => { if (--pausedBy === 0) consumer.resume([{ topic: cfg.cleanTopic }]); };
 
   const batcher = new Batcher<Item>({
     maxSize: cfg.batchSize,
     maxWaitMs: cfg.batchWaitMs,
-    flush: async (items) => {
-      // Retry until Postgres is back: an outage must hold offsets, never skip rows.
-      let paused = false;
-      try {
-        for (;;) {
-          try {
-            await writeBatch(items);
-            dbOutage.recovered();
-            return;
-          } catch (err) {
-            if (!isTransientDbError(err) || stopping.signal.aborted) throw err;
-            // Stop fetching while Postgres is away: what is in hand waits, nothing more piles up.
-            if (!paused) {
-              consumer.pause([{ topic: cfg.cleanTopic }]);
-              paused = true;
-            }
-            dbOutage.failed(err);
-            await dbOutage.pause(stopping.signal);
-          }
-        }
-      } finally {
-        // On every way out, success or not: a topic left paused would never be fetched again.
-        if (paused) consumer.resume([{ topic: cfg.cleanTopic }]);
-      }
-    },
+    // Retry until Postgres is back: an outage must hold offsets, never skip rows. While it is
+    // away, fetching stops: what is in hand waits, nothing more piles up.
+    flush: (items) => dbOutage.ride(() => writeBatch(items), {
+      isTransient: isTransientDbError, signal: stopping.signal, onFirstFailure: pauseInput, onEnd: resumeInput,
+    }),
   });
 
   /** One batch into Postgres; rows it refuses go to the dead-letter topic before we return. */
@@ -85,30 +72,43 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     }));
   }
 
+  /**
+   * Decodes a fetched batch. A record that cannot be a clean record (wrong magic byte, a schema
+   * id the registry does not know, bytes that are not the schema's) is a dead letter; a registry
+   * that does not answer is an outage, waited out like Postgres's, never a dead letter.
+   */
   async function toItems(batch: EachBatchPayload['batch']): Promise<{ items: Item[]; dead: Message[] }> {
     const items: Item[] = [];
     const dead: Message[] = [];
     for (const m of batch.messages) {
       const source = sourceOf(batch.topic, batch.partition, m);
+      let record;
       try {
         if (m.value === null) throw new Error('record has no value');
-        items.push({ row: toRow(await decode(m.value)), source });
+        record = await decode(m.value);
       } catch (err) {
+        if (isTransientRegistryError(err)) throw err;
         counts.undecodable++;
         const messageId = headerText(m.headers, HEADER_MESSAGE_ID);
-        log.warn({ ...where(source), err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
+        log.warn({ ...where(source), messageId, err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
         dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));
+        continue;
       }
+      items.push({ row: toRow(record), source });
     }
     return { items, dead };
   }
+
+  const decodeBatch = (batch: EachBatchPayload['batch']) => registryOutage.ride(() => toItems(batch), {
+    isTransient: isTransientRegistryError, signal: stopping.signal, onFirstFailure: pauseInput, onEnd: resumeInput,
+  });
 
   async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
     // Waiting on a batch (or on Postgres coming back) must not cost the group membership.
     const beat = setInterval(() => { heartbeat().catch(() => {}); }, HEARTBEAT_MS);
     try {
-      const { items, dead } = await toItems(batch);
+      const { items, dead } = await decodeBatch(batch);
       await Promise.all([deadLetters.submit(dead), batcher.add(items)]);
     } finally {
       clearInterval(beat);
@@ -136,7 +136,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   return {
     name: 'sink',
     done: ended.promise,
-    ready: () => inGroup() && !dbOutage.active,
+    ready: () => inGroup() && !dbOutage.active && !registryOutage.active,
     stop() {
       stopped ??= (async () => {
         // Batches in flight finish (their flush is due within SINK_BATCH_WAIT_MS) and commit.

@@ -12,6 +12,8 @@ export interface LoginpipeProcess {
   lines: string[];
   stderr: string[];
   exited: Promise<number | null>;
+  /** Settles once it logged that it started; rejects (and kills it) if it exits or takes over a minute. */
+  started: Promise<void>;
   /** SIGTERM, then the exit code. */
   stop(): Promise<number | null>;
 }
@@ -20,6 +22,13 @@ const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 
 /** Starts `loginpipe <kind>` from the build and waits until it logs that it started. */
 export async function startLoginpipe(kind: string, env: Record<string, string>, extra: Record<string, string> = {}): Promise<LoginpipeProcess> {
+  const proc = spawnLoginpipe(kind, env, extra);
+  await proc.started;
+  return proc;
+}
+
+/** Starts `loginpipe <kind>` from the build without waiting: `started` says when it is up. */
+export function spawnLoginpipe(kind: string, env: Record<string, string>, extra: Record<string, string> = {}): LoginpipeProcess {
   const child = spawn(process.execPath, [CLI, kind], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...extra },
@@ -36,24 +45,23 @@ export async function startLoginpipe(kind: string, env: Record<string, string>, 
   });
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
-  const proc: LoginpipeProcess = {
-    kind, child, lines, stderr, exited,
+  // `run` starts the sink, the processor and then the connector: the last one to say so is the connector.
+  const startedLine = `"msg":"${kind === 'run' ? 'connector' : kind} started"`;
+  const started = waitUntil(() => lines.some((l) => l.includes(startedLine)), {
+    timeoutMs: 60_000,
+    what: `${kind} to start`,
+    failIf: () => (child.exitCode !== null ? `${kind} exited with ${child.exitCode}: ${stderr.join('')}${lines.slice(-5).join('\n')}` : undefined),
+  }).catch((err: unknown) => {
+    child.kill('SIGKILL');
+    throw err;
+  });
+  // Whoever spawns may await `started` late (or never, if the test failed first).
+  started.catch(() => {});
+  return {
+    kind, child, lines, stderr, exited, started,
     async stop() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
       return exited;
     },
   };
-  // `run` starts the sink, the processor and then the connector: the last one to say so is the connector.
-  const started = `"msg":"${kind === 'run' ? 'connector' : kind} started"`;
-  try {
-    await waitUntil(() => lines.some((l) => l.includes(started)), {
-      timeoutMs: 60_000,
-      what: `${kind} to start`,
-      failIf: () => (child.exitCode !== null ? `${kind} exited with ${child.exitCode}: ${stderr.join('')}${lines.slice(-5).join('\n')}` : undefined),
-    });
-  } catch (err) {
-    child.kill('SIGKILL');
-    throw err;
-  }
-  return proc;
 }

@@ -9,7 +9,7 @@ import type { World } from '../../stack/world.js';
 
 export { db, newWorld, sqs, type World } from '../../stack/world.js';
 export { DATABASE_URL } from '../../stack/postgres.js';
-export { startLoginpipe, type LoginpipeProcess } from '../../stack/loginpipe-process.js';
+export { spawnLoginpipe, startLoginpipe, type LoginpipeProcess } from '../../stack/loginpipe-process.js';
 export { waitUntil } from '../../lib/wait-until.js';
 
 export const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-test' }, createLogger({ level: 'error' }), 'test');
