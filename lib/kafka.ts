@@ -61,10 +61,18 @@ export function producerOptions(extra: Partial<ProducerConfig> = {}): ProducerCo
   };
 }
 
+/**
+ * Longest a fetch waits at the broker for records. kafkajs lets a fetch in flight finish before a
+ * consumer leaves its group, so this bounds how long an idle service takes to stop on SIGTERM
+ * (with kafkajs's default of 5 s, an idle processor or sink took 4-5 s).
+ */
+export const FETCH_MAX_WAIT_MS = 500;
+
 /** Consumer options every loginpipe group uses: committed records only, no topic auto-creation. */
 export function consumerOptions(groupId: string, sessionTimeoutMs: number, extra: Partial<ConsumerConfig> = {}): ConsumerConfig {
   return {
     groupId,
+    maxWaitTimeInMs: FETCH_MAX_WAIT_MS,
     readUncommitted: false,
     allowAutoTopicCreation: false,
     sessionTimeout: sessionTimeoutMs,

@@ -15,14 +15,8 @@ import type { ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
-import { RecentIds } from './recent-ids.js';
+import { DuplicateFilter } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
-
-interface PartitionState {
-  seen: RecentIds;
-  /** Records below this offset were processed before this assignment: replayed only to fill `seen`. */
-  replayUntil: bigint;
-}
 
 export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {
   log = log.child({ service: 'processor', transactionalId: cfg.transactionalId });
@@ -50,16 +44,11 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
   const ended = deferred();
   const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0 };
-  const partitions = new Map<number, PartitionState>();
+  const filter = new DuplicateFilter(cfg.dedupWindow);
 
-  /**
-   * On first meeting a partition in this assignment, rewinds it by the dedup window so the ids
-   * processed just before (by us or by the instance that had it) are known again. The raw topic
-   * itself is the record of what was seen; no other state needs keeping.
-   */
-  async function stateFor(partition: number, firstOffset: bigint): Promise<{ state: PartitionState; rewindTo?: bigint }> {
-    const known = partitions.get(partition);
-    if (known) return { state: known };
+  /** On first meeting a partition in this assignment: where the duplicate filter wants to rewind to. */
+  async function rewindFor(partition: number, firstOffset: bigint): Promise<bigint | undefined> {
+    if (filter.knows(partition)) return undefined;
     // A transaction this id left open (a commit whose answer was lost) is settled first, so the
     // committed offset read next is final.
     await producer.ready();
@@ -68,12 +57,8 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       admin.fetchTopicOffsets(cfg.rawTopic),
     ]);
     const committed = BigInt(committedRaw[0]?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
-    const low = BigInt(watermarks.find((w) => w.partition === partition)?.low ?? '0');
-    const state: PartitionState = { seen: new RecentIds(cfg.dedupWindow), replayUntil: committed < 0n ? firstOffset : committed };
-    partitions.set(partition, state);
-    if (committed < 0n) return { state }; // the group never processed this partition: nothing to recall
-    const from = maxOf(low, state.replayUntil - BigInt(cfg.dedupWindow));
-    return from < firstOffset && cfg.dedupWindow > 0 ? { state, rewindTo: from } : { state };
+    const logStart = BigInt(watermarks.find((w) => w.partition === partition)?.low ?? '0');
+    return filter.meet(partition, { committed, logStart, firstOffset }).rewindTo;
   }
 
   async function processBatch(payload: EachBatchPayload): Promise<void> {
@@ -92,52 +77,41 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
   async function processBatchOnce({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
-    const first = BigInt(batch.firstOffset() ?? batch.messages[0]!.offset);
-    const { state, rewindTo } = await stateFor(batch.partition, first);
+    const { topic, partition } = batch;
+    const rewindTo = await rewindFor(partition, BigInt(batch.firstOffset() ?? batch.messages[0]!.offset));
     if (rewindTo !== undefined) {
-      log.info({ topic: batch.topic, partition: batch.partition, from: String(rewindTo), to: String(state.replayUntil) }, 'replaying processed records to rebuild the duplicate filter');
-      consumer.seek({ topic: batch.topic, partition: batch.partition, offset: String(rewindTo) });
+      log.info({ topic, partition, from: String(rewindTo), to: String(filter.replayUntil(partition)) }, 'replaying processed records to rebuild the duplicate filter');
+      consumer.seek({ topic, partition, offset: String(rewindTo) });
       return;
     }
 
+    const plan = filter.plan(partition, batch.messages.map((m) => ({ offset: BigInt(m.offset), id: headerText(m.headers, HEADER_MESSAGE_ID) })));
+    for (const i of plan.duplicates) {
+      const m = batch.messages[i]!;
+      log.debug({ topic, partition, offset: m.offset, messageId: headerText(m.headers, HEADER_MESSAGE_ID) }, 'dropped a repeated event');
+    }
     const clean: Message[] = [];
     const dead: Message[] = [];
-    // Ids join `seen` only once their transaction committed: were it aborted, the records come
-    // back and must not be taken for duplicates of themselves.
-    const fresh = new Set<string>();
-    let duplicates = 0;
-    for (const m of batch.messages) {
-      const id = headerText(m.headers, HEADER_MESSAGE_ID);
-      if (BigInt(m.offset) < state.replayUntil) {
-        // Committed before this assignment, so safe to remember at once, and it must be: a copy
-        // may follow in this very batch.
-        if (id) state.seen.add(id);
-        continue;
-      }
-      if (id && (fresh.has(id) || state.seen.has(id))) {
-        duplicates++;
-        log.debug({ topic: batch.topic, partition: batch.partition, offset: m.offset, messageId: id }, 'dropped a repeated event');
-        continue;
-      }
-      if (id) fresh.add(id);
+    for (const i of plan.write) {
+      const m = batch.messages[i]!;
       const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask);
       if (outcome.kind === 'clean') {
         clean.push({ key: outcome.key, value: encode(outcome.record), timestamp: String(outcome.record.login_time) });
       } else {
-        const source = { topic: batch.topic, partition: batch.partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
+        const source = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
         dead.push(deadLetter(source, outcome.code, outcome.message, outcome.messageId));
-        log.debug({ topic: batch.topic, partition: batch.partition, offset: m.offset, messageId: outcome.messageId, code: outcome.code }, 'dead-lettered');
+        log.debug({ topic, partition, offset: m.offset, messageId: outcome.messageId, code: outcome.code }, 'dead-lettered');
       }
     }
 
     const last = batch.lastOffset();
-    if (BigInt(last) >= state.replayUntil) {
-      await commitTransaction(batch.topic, batch.partition, clean, dead, (BigInt(last) + 1n).toString(), batch.firstOffset() ?? undefined);
+    if (plan.commits) {
+      await commitTransaction(topic, partition, clean, dead, (BigInt(last) + 1n).toString(), batch.firstOffset() ?? undefined);
+      filter.committed(plan);
       counts.clean += clean.length;
       counts.dead += dead.length;
-      counts.duplicates += duplicates;
+      counts.duplicates += plan.duplicates.length;
       counts.transactions++;
-      for (const id of fresh) state.seen.add(id);
     }
     // Only now may kafkajs move past these records; had anything failed, they are fetched again.
     resolveOffset(last);
@@ -156,7 +130,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         // The batch may be in the clean topic already. Forget the partition so that the next
         // batch starts from the offset the group really committed (read once the new producer
         // has settled the old transaction), replaying anything before it into the filter.
-        partitions.delete(partition);
+        filter.outcomeUnknown(partition);
       }
       // Fencing (ProducerFenced) is final: kafkajs stops the consumer and the service ends.
       throw err;
@@ -167,7 +141,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     fatal: ended.reject,
     // A new assignment: what this instance remembered may be stale for partitions it lost and
     // got back, so every partition is rebuilt from the log on first use.
-    joined: () => partitions.clear(),
+    joined: () => filter.reset(),
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
@@ -189,8 +163,4 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       return stopping;
     },
   };
-}
-
-function maxOf(a: bigint, b: bigint): bigint {
-  return a > b ? a : b;
 }
