@@ -137,7 +137,7 @@ const broker = jvm({
   graceMs: 30_000,
 });
 
-export const kafka: LocalService = {
+export const kafkaBroker: LocalService = {
   name: 'kafka',
   address: KAFKA_BROKER,
   logFile: broker.logFile,

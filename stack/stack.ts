@@ -4,7 +4,7 @@
 // overlap without starting anything twice.
 import { PipelineError, errorMessage } from '../lib/errors.js';
 import { elasticmq } from './elasticmq.js';
-import { kafka } from './kafka.js';
+import { kafkaBroker } from './kafka.js';
 import { withStackLock } from './lock.js';
 import { ensureJars } from './maven.js';
 import { shown } from './paths.js';
@@ -18,7 +18,7 @@ import { WaitFailed, waitUntil } from '../lib/wait-until.js';
 export { STACK_DIR } from './paths.js';
 export type { ServiceName, ServiceStatus } from './service.js';
 
-const SERVICES: Record<ServiceName, LocalService> = { kafka, sqs: elasticmq, registry, postgres };
+const SERVICES: Record<ServiceName, LocalService> = { kafka: kafkaBroker, sqs: elasticmq, registry, postgres };
 const ALL = Object.keys(SERVICES) as ServiceName[];
 
 const quiet: Log = () => {};
