@@ -12,6 +12,7 @@ import { startProcessor } from '../processor/index.js';
 import { startSink } from '../sink/index.js';
 import { errorMessage } from '../lib/errors.js';
 import { startHealthServer, type HealthServer } from '../lib/health.js';
+import { processMetrics } from '../lib/metrics.js';
 
 export type ServiceKind = 'connector' | 'processor' | 'sink';
 export const SERVICE_KINDS: readonly ServiceKind[] = ['connector', 'processor', 'sink'];
@@ -54,7 +55,8 @@ export async function serve(kinds: readonly ServiceKind[]): Promise<number> {
   try {
     for (const s of starters) {
       // Health first, so an orchestrator sees "alive, not ready" while a service connects.
-      const h = await startHealthServer(s.kind, s.healthPort, log);
+      // Every health port serves the one registry of this process (with `run`, all three services').
+      const h = await startHealthServer(s.kind, s.healthPort, log, processMetrics().registry);
       health.push(h);
       const service = await s.start(log);
       h.attach(service);
