@@ -7,6 +7,7 @@
 // metrics have distinct names (or, for the shared ones such as dead letters and outages, add up
 // naturally), so one scrape of any of its health ports shows all three.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { DEAD_LETTER_CODES } from './records/dead-letter-codes.js';
 
 export const PROCESSOR_OUTCOMES = ['clean', 'dead_letter', 'duplicate'] as const;
 export const TRANSACTION_RESULTS = ['committed', 'aborted', 'unknown'] as const;
@@ -139,6 +140,7 @@ export function createMetrics(registry: Registry = new Registry()) {
   };
 
   // Known label values start at 0, so rate() and alerts see a series before the first event.
+  for (const { code } of DEAD_LETTER_CODES) metrics.deadLetters.inc({ code }, 0);
   for (const outcome of PROCESSOR_OUTCOMES) metrics.processorRecords.inc({ outcome }, 0);
   for (const result of TRANSACTION_RESULTS) metrics.processorTransactions.inc({ result }, 0);
   for (const result of SINK_ROW_RESULTS) metrics.sinkRows.inc({ result }, 0);

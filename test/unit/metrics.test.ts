@@ -1,5 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 import { OutageCount, createMetrics, processMetrics, type Dependency } from '../../lib/metrics.js';
 
 // The names, types and labels the issue fixes (the dashboard and alerts depend on them), written
@@ -55,6 +56,7 @@ test('the text format carries HELP and TYPE lines and the label values known in 
     'loginpipe_outage{dependency="postgres"} 0',
     'loginpipe_outage{dependency="registry"} 0',
     'loginpipe_end_to_end_seconds_count 0',
+    ...DEAD_LETTER_CODES.map(({ code }) => `loginpipe_dead_letters_total{code="${code}"} 0`),
   ]) {
     assert.ok(text.split('\n').includes(line), `line "${line}"`);
   }
