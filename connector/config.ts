@@ -13,7 +13,7 @@ export const connectorSettings = {
   ...sqsSettings,
   pollers: setting('SQS_POLLERS', 'Receive loops run in parallel; each takes up to 10 messages per call', '4', integer(1, 64)),
   waitTimeSeconds: setting('SQS_WAIT_TIME_SECONDS', 'Long-polling wait per receive call', '20', integer(0, 20)),
-  healthPort: setting('CONNECTOR_HEALTH_PORT', 'Port of the connector\'s /healthz and /readyz (0: any free port)', '9401', integer(0, 65_535)),
+  healthPort: setting('CONNECTOR_HEALTH_PORT', 'Port of the connector\'s /healthz, /readyz and /metrics (0: any free port)', '9401', integer(0, 65_535)),
   visibilityTimeoutSeconds: setting('SQS_VISIBILITY_TIMEOUT_SECONDS', 'Visibility timeout asked for received messages; extended while they are being published', '30', integer(5, 43_200)),
 };
 

@@ -14,7 +14,7 @@ export const processorSettings = {
   ...piiSettings,
   groupId: setting('PROCESSOR_GROUP_ID', 'Consumer group of the processors', 'loginpipe-processor', topicName),
   transactionalId: setting('PROCESSOR_TRANSACTIONAL_ID', 'Kafka transactional id; stable per instance and different between instances (a restarted instance fences its previous self)', `loginpipe-processor-${hostname()}`, topicName),
-  healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz and /readyz (0: any free port)', '9402', integer(0, 65_535)),
+  healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz, /readyz and /metrics (0: any free port)', '9402', integer(0, 65_535)),
   dedupWindow: setting('PROCESSOR_DEDUP_WINDOW', 'Event ids remembered per raw partition: a record repeating one of them (a redelivered SQS message) is dropped; 0 turns this off', '100000', integer(0, 10_000_000)),
   maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(2 * 1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
 };
