@@ -7,6 +7,8 @@ import { ROW_COLUMNS, type UserLoginRow } from './rows.js';
 
 export interface WriteResult<T> {
   inserted: number;
+  /** The items whose rows this write inserted (not those already there), for per-row metrics. */
+  insertedItems: T[];
   duplicates: number;
   rejected: { item: T; error: Error }[];
 }
@@ -18,19 +20,24 @@ export function createWriter(db: Db, schema: string) {
     { table: qualifiedTable(schema) },
   );
 
-  async function insert(rows: UserLoginRow[]): Promise<number> {
-    const sql = `${pgp.helpers.insert(rows, columns)} ON CONFLICT (event_id) DO NOTHING`;
-    return db.tx((t) => t.result(sql, undefined, (r) => r.rowCount ?? 0));
+  /** The event ids of the rows inserted: those already in the table are skipped and not returned. */
+  async function insert(rows: UserLoginRow[]): Promise<Set<string>> {
+    const sql = `${pgp.helpers.insert(rows, columns)} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`;
+    return new Set(await db.tx((t) => t.map(sql, undefined, (r: { event_id: string }) => r.event_id)));
   }
 
   return async function write<T>(items: T[], rowOf: (item: T) => UserLoginRow): Promise<WriteResult<T>> {
-    const result: WriteResult<T> = { inserted: 0, duplicates: 0, rejected: [] };
+    const result: WriteResult<T> = { inserted: 0, insertedItems: [], duplicates: 0, rejected: [] };
     async function attempt(part: T[]): Promise<void> {
       if (part.length === 0) return;
       try {
         const inserted = await insert(part.map(rowOf));
-        result.inserted += inserted;
-        result.duplicates += part.length - inserted;
+        for (const item of part) {
+          // An id twice in one batch is inserted once: the first item takes it.
+          if (inserted.delete(rowOf(item).event_id)) result.insertedItems.push(item);
+          else result.duplicates++;
+        }
+        result.inserted = result.insertedItems.length;
       } catch (err) {
         if (!isRowError(err)) throw err;
         if (part.length === 1) {
