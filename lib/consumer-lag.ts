@@ -40,51 +40,77 @@ function offsetOf(text: string): bigint | undefined {
   return BigInt(text);
 }
 
-export interface LagSampler { stop(): Promise<void> }
+export interface KafkaSampler { stop(): Promise<void> }
 
-/** Samples the group's lag on `topic` into loginpipe_consumer_lag on each scrape (at most every few seconds). */
-export function startLagSampler(opts: { kafka: Kafka; groupId: string; topic: string; metrics: Metrics; log: Logger; minIntervalMs?: number }): LagSampler {
-  const { groupId, topic, metrics, log } = opts;
+/**
+ * On each scrape (at most every few seconds), reads the group's lag on `topic` into
+ * loginpipe_consumer_lag, or, without `lag`, just asks the cluster who is in it. Either way the
+ * answer says whether Kafka is reachable, for loginpipe_outage{dependency="kafka"}: the services'
+ * own clients retry through an outage without telling anyone, so this is where one shows.
+ */
+export function startKafkaSampler(opts: {
+  kafka: Kafka;
+  metrics: Metrics;
+  log: Logger;
+  lag?: { groupId: string; topic: string };
+  minIntervalMs?: number;
+}): KafkaSampler {
+  const { metrics, log, lag } = opts;
   let admin: Admin | undefined;
   let stopped = false;
-  let failing = false;
+  let down = false;
+  const reachable = (yes: boolean, err?: unknown) => {
+    if (yes === !down) return;
+    down = !yes;
+    if (down) {
+      log.warn({ dependency: 'kafka', err: errorMessage(err) }, 'Kafka does not answer the metrics sampler; /metrics shows the last lag');
+      metrics.outages.began('kafka');
+    } else {
+      log.info({ dependency: 'kafka' }, 'Kafka answers the metrics sampler again');
+      metrics.outages.ended('kafka');
+    }
+  };
+
   const sampler = new ScrapeSampler(async () => {
     if (!admin) {
-      const a = opts.kafka.admin();
+      // A small retry budget: a scrape should learn of an outage in seconds, not after the
+      // minute of retries the services' own clients allow themselves.
+      const a = opts.kafka.admin({ retry: { retries: 2, initialRetryTime: 300, maxRetryTime: 2_000 } });
       await a.connect();
       // Stopped while connecting: nobody would disconnect it later.
       if (stopped) { await a.disconnect(); return; }
       admin = a;
     }
-    const [ends, offsets] = await Promise.all([
-      admin.fetchTopicOffsets(topic),
-      admin.fetchOffsets({ groupId, topics: [topic] }),
-    ]);
-    for (const { partition, lag } of consumerLag(ends, offsets[0]?.partitions ?? [])) {
-      metrics.consumerLag.set({ group: groupId, topic, partition: String(partition) }, lag);
+    if (lag) {
+      const [ends, offsets] = await Promise.all([
+        admin.fetchTopicOffsets(lag.topic),
+        admin.fetchOffsets({ groupId: lag.groupId, topics: [lag.topic] }),
+      ]);
+      for (const { partition, lag: n } of consumerLag(ends, offsets[0]?.partitions ?? [])) {
+        metrics.consumerLag.set({ group: lag.groupId, topic: lag.topic, partition: String(partition) }, n);
+      }
+    } else {
+      await admin.describeCluster();
     }
-    if (failing) log.info({ groupId, topic }, 'consumer lag readable again');
-    failing = false;
+    if (!stopped) reachable(true);
   }, {
-    minIntervalMs: opts.minIntervalMs ?? LAG_SAMPLE_INTERVAL_MS,
+    minIntervalMs: opts.minIntervalMs ?? KAFKA_SAMPLE_INTERVAL_MS,
     waitMs: 2_000,
-    onError: (err) => {
-      // Once per run of failures: the outage itself is reported by the service's own Kafka client.
-      if (!failing) log.warn({ groupId, topic, err: errorMessage(err) }, 'cannot read consumer lag; /metrics shows the last values');
-      failing = true;
-    },
+    onError: (err) => { if (!stopped) reachable(false, err); },
   });
-  const unregister = metrics.sampleLagOnScrape(() => sampler.refresh());
+  const unregister = metrics.sampleOnScrape(() => sampler.refresh());
   return {
     async stop() {
-      // A reading under way is not waited for: during a Kafka outage it could take a minute,
-      // and a stop must not. Disconnecting ends it.
+      // A reading under way is not waited for: during an outage it could take seconds, and a
+      // stop must not. Disconnecting ends it.
       stopped = true;
       unregister();
+      if (down) metrics.outages.ended('kafka');
+      down = false;
       await admin?.disconnect().catch(() => {});
     },
   };
 }
 
 /** The "few seconds" between two readings of the offsets. */
-export const LAG_SAMPLE_INTERVAL_MS = 5_000;
+export const KAFKA_SAMPLE_INTERVAL_MS = 5_000;

@@ -32,10 +32,10 @@ const END_TO_END_BUCKETS = [0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 
 
 export function createMetrics(registry: Registry = new Registry()) {
   const registers = [registry];
-  // Values read from elsewhere (Kafka offsets, SQS attributes) are sampled when scraped.
-  const lagSamplers = new Set<() => Promise<void>>();
-  const sqsSamplers = new Set<() => Promise<void>>();
-  const runAll = async (samplers: Set<() => Promise<void>>) => { await Promise.all([...samplers].map((s) => s())); };
+  // Values read from elsewhere (Kafka offsets, SQS attributes, whether Kafka answers) are sampled
+  // when scraped. Each sampled gauge runs every sampler; a sampler reads at most once per scrape.
+  const samplers = new Set<() => Promise<void>>();
+  const sampleAll = async () => { await Promise.all([...samplers].map((s) => s())); };
 
   const metrics = {
     registry,
@@ -110,31 +110,27 @@ export function createMetrics(registry: Registry = new Registry()) {
       help: 'Records not yet committed by a consumer group: log end offset minus committed offset, per partition',
       labelNames: ['group', 'topic', 'partition'] as const,
       registers,
-      collect: () => runAll(lagSamplers),
+      collect: sampleAll,
     }),
     sqsMessages: new Gauge({
       name: 'loginpipe_sqs_messages',
       help: 'Approximate messages in the SQS queue (queue="main") and its redrive queue (queue="redrive"), by state: visible, in_flight, delayed',
       labelNames: ['queue', 'state'] as const,
       registers,
-      collect: () => runAll(sqsSamplers),
+      collect: sampleAll,
     }),
     outage: new Gauge({
       name: 'loginpipe_outage',
       help: '1 while a dependency (kafka, sqs, postgres, registry) is unreachable, else 0',
       labelNames: ['dependency'] as const,
       registers,
+      collect: sampleAll,
     }),
 
-    /** Runs `sample` before every scrape of loginpipe_consumer_lag; returns the way to stop. */
-    sampleLagOnScrape(sample: () => Promise<void>): () => void {
-      lagSamplers.add(sample);
-      return () => { lagSamplers.delete(sample); };
-    },
-    /** Runs `sample` before every scrape of loginpipe_sqs_messages; returns the way to stop. */
-    sampleSqsOnScrape(sample: () => Promise<void>): () => void {
-      sqsSamplers.add(sample);
-      return () => { sqsSamplers.delete(sample); };
+    /** Runs `sample` before every scrape (of the lag, queue and outage gauges); returns the way to stop. */
+    sampleOnScrape(sample: () => Promise<void>): () => void {
+      samplers.add(sample);
+      return () => { samplers.delete(sample); };
     },
     outages: new OutageCount(),
   };

@@ -85,7 +85,7 @@ export function startSqsDepthSampler(opts: { sqs: SQSClient; queueUrl: string; m
       failing = true;
     },
   });
-  const unregister = metrics.sampleSqsOnScrape(() => sampler.refresh());
+  const unregister = metrics.sampleOnScrape(() => sampler.refresh());
   return { stop: unregister };
 }
 

@@ -71,11 +71,12 @@ test('the process registry adds the default process metrics: CPU, RSS and event-
 test('scrape samplers run before their gauge is read, and not after being stopped', async () => {
   const m = createMetrics();
   let reads = 0;
-  const stop = m.sampleLagOnScrape(async () => { reads++; m.consumerLag.set({ group: 'g', topic: 't', partition: '0' }, 7); });
+  const stop = m.sampleOnScrape(async () => { reads++; m.consumerLag.set({ group: 'g', topic: 't', partition: '0' }, 7); });
   assert.ok((await m.registry.metrics()).includes('loginpipe_consumer_lag{group="g",topic="t",partition="0"} 7'));
+  assert.is(reads, 3, 'each sampled gauge (lag, queue, outage) asks; the sampler itself keeps to its interval');
   stop();
   await m.registry.metrics();
-  assert.is(reads, 1);
+  assert.is(reads, 3);
 });
 
 // The outage gauge: each step is [what happens, dependency, the gauge after it].
