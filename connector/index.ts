@@ -13,6 +13,9 @@ import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
 import type { ConnectorConfig } from './config.js';
 import { createSqsClient } from '../lib/sqs.js';
+import { processMetrics } from '../lib/metrics.js';
+import { startKafkaSampler } from '../lib/consumer-lag.js';
+import { startSqsDepthSampler } from '../lib/sqs-depth.js';
 import { BATCH_OVERHEAD_BYTES, toRawRecord, type RawRecord } from './raw-record.js';
 import { tooLargeDeadLetter } from './too-large.js';
 
@@ -39,6 +42,10 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
 
   const sqs = createSqsClient(cfg);
   const sqsOutage = new Outage('sqs', log);
+  const metrics = processMetrics();
+  // Read on scrape: the depth of the queue and its redrive queue, and whether Kafka answers.
+  const depthSampler = startSqsDepthSampler({ sqs, queueUrl: cfg.queueUrl, metrics, log });
+  const kafkaSampler = startKafkaSampler({ kafka, metrics, log });
   const stopping = new AbortController();
   let inFlight = 0;
   let idle: (() => void) | undefined;
@@ -46,6 +53,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
 
   async function handle(messages: Message[]): Promise<Message[]> {
     inFlight++;
+    metrics.connectorReceived.inc(messages.length);
     try {
       const fit: Message[] = [];
       const items: { topic: string; message: KafkaMessage }[] = [];
@@ -64,7 +72,13 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
       }
       await sender.submit(items);
       published += fit.length;
-      await deleteFromQueue(sqs, cfg.queueUrl, fit, log);
+      metrics.connectorPublished.inc(fit.length);
+      const tooLarge = messages.length - fit.length;
+      if (tooLarge > 0) {
+        metrics.connectorTooLarge.inc(tooLarge);
+        metrics.deadLetters.inc({ code: 'too_large' }, tooLarge);
+      }
+      metrics.connectorDeleted.inc(await deleteFromQueue(sqs, cfg.queueUrl, fit, log));
       // sqs-consumer deletes nothing itself (shouldDeleteMessages: false); the list is informational.
       return fit;
     } catch (err) {
@@ -117,6 +131,8 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
         // Aborting cancels only the pending long poll; handlers in flight finish, publish and delete.
         for (const p of pollers) p.stop({ abort: true });
         if (inFlight > 0) await new Promise<void>((resolve) => { idle = resolve; });
+        depthSampler.stop();
+        await kafkaSampler.stop();
         await producer.disconnect();
         sqs.destroy();
         log.info({ published }, 'connector stopped');
@@ -127,10 +143,11 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   };
 }
 
-/** Deletes what Kafka acknowledged, retrying entries SQS reports as failed. */
-async function deleteFromQueue(sqs: SQSClient, queueUrl: string, messages: Message[], log: Logger): Promise<void> {
-  if (messages.length === 0) return;
+/** Deletes what Kafka acknowledged, retrying entries SQS reports as failed; returns how many it deleted. */
+async function deleteFromQueue(sqs: SQSClient, queueUrl: string, messages: Message[], log: Logger): Promise<number> {
+  if (messages.length === 0) return 0;
   let remaining = messages;
+  let refused = 0;
   await retry(async () => {
     const res = await sqs.send(new DeleteMessageBatchCommand({
       QueueUrl: queueUrl,
@@ -138,7 +155,10 @@ async function deleteFromQueue(sqs: SQSClient, queueUrl: string, messages: Messa
     }));
     const failed = new Set((res.Failed ?? []).filter((f) => !f.SenderFault).map((f) => Number(f.Id)));
     for (const f of res.Failed ?? []) {
-      if (f.SenderFault) log.warn({ queueUrl, messageId: remaining[Number(f.Id)]?.MessageId, code: f.Code }, 'SQS refused to delete a published message; it will be redelivered and deduplicated downstream');
+      if (f.SenderFault) {
+        refused++;
+        log.warn({ queueUrl, messageId: remaining[Number(f.Id)]?.MessageId, code: f.Code }, 'SQS refused to delete a published message; it will be redelivered and deduplicated downstream');
+      }
     }
     remaining = remaining.filter((_, i) => failed.has(i));
     if (remaining.length > 0) throw new PipelineError('sqs_delete_failed', `${remaining.length} deletes failed`, { retriable: true, context: { queueUrl } });
@@ -149,4 +169,6 @@ async function deleteFromQueue(sqs: SQSClient, queueUrl: string, messages: Messa
     // their sqs.message_id, which the sink deduplicates.
     log.warn({ err: errorMessage(err), queueUrl, count: remaining.length }, 'could not delete published messages from SQS');
   });
+  // What is neither refused nor still failing when the retries ended was deleted.
+  return messages.length - refused - remaining.length;
 }

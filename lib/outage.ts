@@ -4,6 +4,7 @@
 import type { Logger } from './log.js';
 import { backoffMs, sleep, type RetryPolicy } from './retry.js';
 import { errorMessage } from './errors.js';
+import { processMetrics } from './metrics.js';
 
 export type Dependency = 'kafka' | 'sqs' | 'postgres' | 'registry';
 
@@ -11,6 +12,13 @@ const SHOWN: Record<Dependency, string> = { kafka: 'Kafka', sqs: 'SQS', postgres
 
 /** Told when an outage begins and ends (for metrics); the log lines are the Outage's own. */
 export type OutageListener = (dependency: Dependency, down: boolean) => void;
+
+/** The default listener: loginpipe_outage{dependency} of this process. */
+export const reportOutageMetric: OutageListener = (dependency, down) => {
+  const outages = processMetrics().outages;
+  if (down) outages.began(dependency);
+  else outages.ended(dependency);
+};
 
 export const OUTAGE_BACKOFF: Pick<RetryPolicy, 'initialMs' | 'maxMs'> = { initialMs: 250, maxMs: 15_000 };
 
@@ -24,6 +32,10 @@ export class Outage {
     private readonly opts: { policy?: Pick<RetryPolicy, 'initialMs' | 'maxMs'>; onChange?: OutageListener } = {},
   ) {}
 
+  private get onChange(): OutageListener {
+    return this.opts.onChange ?? reportOutageMetric;
+  }
+
   get active(): boolean {
     return this.failures > 0;
   }
@@ -32,7 +44,7 @@ export class Outage {
     if (this.failures === 0) {
       this.since = Date.now();
       this.log.warn({ dependency: this.dependency, err: errorMessage(err) }, `${SHOWN[this.dependency]} unreachable; backing off and retrying`);
-      this.opts.onChange?.(this.dependency, true);
+      this.onChange(this.dependency, true);
     }
     this.failures++;
   }
@@ -41,7 +53,7 @@ export class Outage {
     if (this.failures === 0) return;
     this.log.info({ dependency: this.dependency, attempts: this.failures, downMs: Date.now() - this.since }, `${SHOWN[this.dependency]} reachable again`);
     this.failures = 0;
-    this.opts.onChange?.(this.dependency, false);
+    this.onChange(this.dependency, false);
   }
 
   /** Waits the back-off due for the current failure count (nothing when healthy). */

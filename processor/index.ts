@@ -17,6 +17,9 @@ import { transform } from './transform.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
+import { processMetrics } from '../lib/metrics.js';
+import { startKafkaSampler } from '../lib/consumer-lag.js';
+import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
 export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {
   log = log.child({ service: 'processor', transactionalId: cfg.transactionalId });
@@ -44,6 +47,8 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
   const ended = deferred();
   const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0 };
+  const metrics = processMetrics();
+  const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.rawTopic } });
   const filter = new DuplicateFilter(cfg.dedupWindow);
 
   /** On first meeting a partition in this assignment: where the duplicate filter wants to rewind to. */
@@ -92,6 +97,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     }
     const clean: Message[] = [];
     const dead: Message[] = [];
+    const deadCodes = new Map<DeadLetterCode, number>();
     for (const i of plan.write) {
       const m = batch.messages[i]!;
       const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask);
@@ -100,6 +106,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       } else {
         const source = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
         dead.push(deadLetter(source, outcome.code, outcome.message, outcome.messageId));
+        deadCodes.set(outcome.code, (deadCodes.get(outcome.code) ?? 0) + 1);
         log.debug({ topic, partition, offset: m.offset, messageId: outcome.messageId, code: outcome.code }, 'dead-lettered');
       }
     }
@@ -112,6 +119,11 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       counts.dead += dead.length;
       counts.duplicates += plan.duplicates.length;
       counts.transactions++;
+      metrics.processorRecords.inc({ outcome: 'clean' }, clean.length);
+      metrics.processorRecords.inc({ outcome: 'dead_letter' }, dead.length);
+      metrics.processorRecords.inc({ outcome: 'duplicate' }, plan.duplicates.length);
+      for (const [code, n] of deadCodes) metrics.deadLetters.inc({ code }, n);
+      metrics.processorBatchRecords.observe(clean.length + dead.length);
     }
     // Only now may kafkajs move past these records; had anything failed, they are fetched again.
     resolveOffset(last);
@@ -125,7 +137,10 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         await sendInChunks(txn, cfg.dlqTopic, dead);
         await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
       }, { records: clean.length + dead.length, context: { topic, partition, offset: firstOffset } });
+      metrics.processorTransactions.inc({ result: 'committed' });
     } catch (err) {
+      // (Fencing is not counted: it ends the service, and the log says so.)
+      if (err instanceof TransactionFailed) metrics.processorTransactions.inc({ result: err.outcome });
       if (err instanceof TransactionFailed && err.outcome === 'unknown') {
         // The batch may be in the clean topic already. Forget the partition so that the next
         // batch starts from the offset the group really committed (read once the new producer
@@ -156,7 +171,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       stopping ??= (async () => {
         // disconnect() lets the batch in progress finish and commit before leaving the group.
         await consumer.disconnect();
-        await Promise.allSettled([producer.close(), admin.disconnect()]);
+        await Promise.allSettled([producer.close(), admin.disconnect(), kafkaSampler.stop()]);
         log.info(counts, 'processor stopped');
         ended.resolve();
       })();

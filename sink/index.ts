@@ -18,8 +18,11 @@ import { migrate } from './migrate.js';
 import { Batcher } from './batcher.js';
 import { createWriter } from './writer.js';
 import { toRow, type UserLoginRow } from './rows.js';
+import { processMetrics } from '../lib/metrics.js';
+import { startKafkaSampler } from '../lib/consumer-lag.js';
 
-interface Item { row: UserLoginRow; source: DeadLetterSource }
+/** `sentAt`: the SQS sent timestamp (the record's login_time), for the end-to-end latency. */
+interface Item { row: UserLoginRow; source: DeadLetterSource; sentAt: number }
 
 const HEARTBEAT_MS = 3_000;
 
@@ -41,6 +44,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const stopping = new AbortController();
   const dbOutage = new Outage('postgres', log);
   const counts = { inserted: 0, duplicates: 0, rejected: 0, undecodable: 0 };
+  const metrics = processMetrics();
 
   const registryOutage = new Outage('registry', log);
   // Counted: Postgres and the registry may be away at once, and fetching resumes only when
@@ -61,7 +65,14 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
 
   /** One batch into Postgres; rows it refuses go to the dead-letter topic before we return. */
   async function writeBatch(items: Item[]): Promise<void> {
+    const timer = metrics.sinkBatchSeconds.startTimer();
     const result = await write(items, (i) => i.row);
+    timer();
+    // The rows are committed: this is the moment the end-to-end latency is measured to.
+    const committedAt = Date.now();
+    for (const item of result.insertedItems) metrics.endToEndSeconds.observe(Math.max(0, committedAt - item.sentAt) / 1000);
+    metrics.sinkRows.inc({ result: 'inserted' }, result.inserted);
+    metrics.sinkRows.inc({ result: 'duplicate' }, result.duplicates);
     counts.inserted += result.inserted;
     counts.duplicates += result.duplicates;
     if (result.rejected.length === 0) return;
@@ -70,6 +81,8 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
       log.warn({ ...where(item.source), messageId: item.row.event_id, sqlstate: (error as { code?: string }).code }, 'row rejected by the database; dead-lettered');
       return deadLetter(item.source, 'rejected_by_database', `Postgres refused the row: ${error.message}`, item.row.event_id);
     }));
+    metrics.sinkRows.inc({ result: 'rejected' }, result.rejected.length);
+    metrics.deadLetters.inc({ code: 'rejected_by_database' }, result.rejected.length);
   }
 
   /**
@@ -94,7 +107,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));
         continue;
       }
-      items.push({ row: toRow(record), source });
+      items.push({ row: toRow(record), source, sentAt: record.login_time });
     }
     return { items, dead };
   }
@@ -109,7 +122,10 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     const beat = setInterval(() => { heartbeat().catch(() => {}); }, HEARTBEAT_MS);
     try {
       const { items, dead } = await decodeBatch(batch);
-      await Promise.all([deadLetters.submit(dead), batcher.add(items)]);
+      await Promise.all([
+        deadLetters.submit(dead).then(() => metrics.deadLetters.inc({ code: 'invalid_avro' }, dead.length)),
+        batcher.add(items),
+      ]);
     } finally {
       clearInterval(beat);
     }
@@ -119,6 +135,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   }
 
   const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs));
+  const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.cleanTopic } });
   const ended = deferred();
   const inGroup = watchConsumer(consumer, log, { fatal: ended.reject });
   await consumer.connect();
@@ -146,6 +163,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         const disconnecting = consumer.disconnect();
         await batcher.drain().catch(() => {});
         await disconnecting;
+        await kafkaSampler.stop();
         await producer.disconnect();
         log.info(counts, 'sink stopped');
         ended.resolve();
