@@ -199,4 +199,27 @@ test('loginpipe run serves all three services\' metrics on one port', async () =
   }
 });
 
+test('an SQS that does not answer shows as loginpipe_outage{dependency="sqs"} 1 on the connector', async () => {
+  // Nothing listens on port 1. The connector starts (SQS is first called by its pollers) and
+  // rides the outage out; its /metrics says so.
+  const world = await newWorld('metrics-sqs-down', { SQS_ENDPOINT: 'http://127.0.0.1:1', SQS_QUEUE_URL: 'http://127.0.0.1:1/000000000000/nowhere' });
+  let connector: LoginpipeProcess | undefined;
+  try {
+    connector = await startLoginpipe('connector', world.env);
+    const port = healthPort(connector, 'connector');
+    await waitUntil(async () => (await Scrape.of(port)).value('loginpipe_outage', { dependency: 'sqs' }) === 1, {
+      timeoutMs: 30_000, what: 'the SQS outage on /metrics',
+    });
+    const scrape = await Scrape.of(port);
+    assert.is(scrape.value('loginpipe_outage', { dependency: 'kafka' }), 0, 'Kafka is fine');
+    assert.is(scrape.value('loginpipe_connector_messages_received_total'), 0);
+    assert.equal(scrape.all('loginpipe_sqs_messages'), [], 'no queue depth invented');
+    assert.is((await fetch(`http://127.0.0.1:${port}/readyz`)).status, 503, 'and it is not ready');
+    assert.is(await connector.stop(), 0);
+  } finally {
+    await connector?.stop();
+    await world.cleanup();
+  }
+});
+
 test.run();
