@@ -14,7 +14,7 @@ import { deferred, type Service } from '../lib/service.js';
 import type { ConnectorConfig } from './config.js';
 import { createSqsClient } from '../lib/sqs.js';
 import { processMetrics } from '../lib/metrics.js';
-import { startKafkaSampler } from '../lib/consumer-lag.js';
+import { startKafkaSampler } from '../lib/kafka-sampler.js';
 import { startSqsDepthSampler } from '../lib/sqs-depth.js';
 import { BATCH_OVERHEAD_BYTES, toRawRecord, type RawRecord } from './raw-record.js';
 import { tooLargeDeadLetter } from './too-large.js';

@@ -18,7 +18,7 @@ import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
 import { processMetrics } from '../lib/metrics.js';
-import { startKafkaSampler } from '../lib/consumer-lag.js';
+import { startKafkaSampler } from '../lib/kafka-sampler.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
 export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {

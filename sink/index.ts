@@ -19,7 +19,7 @@ import { Batcher } from './batcher.js';
 import { createWriter } from './writer.js';
 import { toRow, type UserLoginRow } from './rows.js';
 import { processMetrics } from '../lib/metrics.js';
-import { startKafkaSampler } from '../lib/consumer-lag.js';
+import { startKafkaSampler } from '../lib/kafka-sampler.js';
 
 /** `sentAt`: the SQS sent timestamp (the record's login_time), for the end-to-end latency. */
 interface Item { row: UserLoginRow; source: DeadLetterSource; sentAt: number }

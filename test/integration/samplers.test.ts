@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { createMetrics, type Metrics } from '../../lib/metrics.js';
-import { startKafkaSampler } from '../../lib/consumer-lag.js';
+import { startKafkaSampler } from '../../lib/kafka-sampler.js';
 import { startSqsDepthSampler } from '../../lib/sqs-depth.js';
 import { createKafka, withAdmin } from '../../lib/kafka.js';
 import { createLogger } from '../../lib/log.js';

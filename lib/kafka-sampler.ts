@@ -1,5 +1,6 @@
-// loginpipe_consumer_lag: how far a consumer group is behind, per partition, read with the admin
-// client (log end offset minus the group's committed offset) when Prometheus scrapes.
+// What the metrics read from Kafka when Prometheus scrapes: loginpipe_consumer_lag, how far a
+// consumer group is behind per partition (log end offset minus the group's committed offset,
+// from the admin client), and whether Kafka answers at all (loginpipe_outage{dependency="kafka"}).
 import type { Admin, Kafka } from 'kafkajs';
 import type { Logger } from './log.js';
 import type { Metrics } from './metrics.js';
