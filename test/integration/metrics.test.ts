@@ -7,7 +7,9 @@ import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQ
 import { createSampleLogins } from '../../lib/sample-logins.js';
 import { sendBodies } from '../../lib/sqs.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
-import { createTopics, db, newWorld, sqs, startLoginpipe, waitUntil, type LoginpipeProcess, type World } from './harness.js';
+import { migrate } from '../../sink/migrate.js';
+import { HEADER_MESSAGE_ID } from '../../lib/records/headers.js';
+import { createTopics, db, kafka, newWorld, produceRaw, sqs, startLoginpipe, waitUntil, type LoginpipeProcess, type World } from './harness.js';
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
 
@@ -195,6 +197,58 @@ test('loginpipe run serves all three services\' metrics on one port', async () =
     assert.is(await run.stop(), 0);
   } finally {
     await run?.stop();
+    await world.cleanup();
+  }
+});
+
+test('the sink counts rows inserted, already there and refused, and its dead letters by code', async () => {
+  const world = await newWorld('metrics-sink');
+  const services: LoginpipeProcess[] = [];
+  try {
+    await createTopics(world);
+    await migrate(db, world.schema);
+    // Refused: a rule only this table has. Already there: rows inserted before the sink starts.
+    await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [world.schema]);
+    const gen = createSampleLogins(9);
+    const events = Array.from({ length: 50 }, (_, i) => {
+      const body = JSON.parse(gen.valid().body) as Record<string, unknown>;
+      if (i % 10 === 3) body.locale = 'XX';
+      return { id: `evt-${i}`, body: JSON.stringify(body), refused: i % 10 === 3, present: i % 10 === 5 };
+    });
+    for (const e of events.filter((x) => x.present)) {
+      await db.none(`INSERT INTO $1:name.user_logins (event_id, user_id, masked_ip, masked_device_id, create_date) VALUES ($2, 'u', 'ip', 'dev', '2026-01-01')`, [world.schema, e.id]);
+    }
+    await produceRaw(world, events);
+    // Two records on the clean topic that are not clean records.
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: world.env.CLEAN_TOPIC!, messages: ['junk-1', 'junk-2'].map((id) => ({ key: id, value: `not avro ${id}`, headers: { [HEADER_MESSAGE_ID]: id } })) });
+    await producer.disconnect();
+
+    const sink = await startLoginpipe('sink', world.env, { SINK_BATCH_SIZE: '20' });
+    services.push(sink);
+    services.push(await startLoginpipe('processor', world.env));
+    const refused = events.filter((e) => e.refused).length;
+    const present = events.filter((e) => e.present).length;
+    const port = healthPort(sink, 'sink');
+    await waitUntil(async () => {
+      const scrape = await Scrape.of(port);
+      return scrape.value('loginpipe_sink_rows_total', { result: 'inserted' }) + scrape.value('loginpipe_sink_rows_total', { result: 'duplicate' })
+        + scrape.value('loginpipe_sink_rows_total', { result: 'rejected' }) === events.length
+        && scrape.value('loginpipe_dead_letters_total', { code: 'invalid_avro' }) === 2;
+    }, { timeoutMs: 60_000, what: 'every row and junk record counted', state: async () => (await Scrape.of(port)).all('loginpipe_sink_rows_total') });
+
+    const s = await Scrape.of(port);
+    const inserted = events.length - refused - present;
+    assert.is(s.value('loginpipe_sink_rows_total', { result: 'inserted' }), inserted);
+    assert.is(s.value('loginpipe_sink_rows_total', { result: 'duplicate' }), present);
+    assert.is(s.value('loginpipe_sink_rows_total', { result: 'rejected' }), refused);
+    assert.is(s.value('loginpipe_dead_letters_total', { code: 'rejected_by_database' }), refused);
+    assert.is(s.value('loginpipe_dead_letters_total', { code: 'invalid_avro' }), 2);
+    assert.is(s.value('loginpipe_end_to_end_seconds_count'), inserted, 'latency observed for inserted rows only');
+    assert.is((await db.one(`SELECT count(*)::int AS n FROM "${world.schema}".user_logins`)).n, inserted + present, 'the table agrees');
+  } finally {
+    await Promise.all(services.map((x) => x.stop()));
     await world.cleanup();
   }
 });
