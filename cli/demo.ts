@@ -35,7 +35,7 @@ export async function demo(out: (line: string) => void): Promise<number> {
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
 
   const db = loadSettings(databaseSettings);
-  const pg = openDb(db.databaseUrl, 2);
+  const pg = openDb(db, 2);
   await migrate(pg, db.databaseSchema);
 
   const { sent, ids, queueUrl } = await seed({ count: SAMPLE_SIZE, malformedShare: MALFORMED_SHARE, seed: Date.now() % 2 ** 31 });

@@ -1,16 +1,24 @@
 // One pg-promise root per process (it warns, rightly, about more), one pool per connection URL.
+import { createHash } from 'node:crypto';
 import pgPromise from 'pg-promise';
+import { pgConnection, type DatabaseTarget } from './db-connection.js';
 
 export const pgp = pgPromise({ capSQL: true });
 export type Db = ReturnType<typeof pgp>;
 
 const pools = new Map<string, Db>();
 
-export function openDb(url: string, poolSize: number): Db {
-  const key = `${url}#${poolSize}`;
+/**
+ * A pool for the database: a bare URL (tests, tools), or the parsed DATABASE_* settings, whose
+ * sslmode, password and CA file apply (see lib/db-connection.ts).
+ */
+export function openDb(target: string | DatabaseTarget, poolSize: number): Db {
+  const { connectionString, ssl } = pgConnection(typeof target === 'string' ? { databaseUrl: target } : target);
+  const ca = typeof target === 'string' ? '' : target.databaseSslCa ?? '';
+  const key = `${connectionString}#${poolSize}#${ssl === false ? 'plain' : 'tls'}#${createHash('sha256').update(ca).digest('hex')}`;
   let db = pools.get(key);
   if (!db) {
-    db = pgp({ connectionString: url, max: poolSize, application_name: 'loginpipe', connectionTimeoutMillis: 5_000 });
+    db = pgp({ connectionString, ssl, max: poolSize, application_name: 'loginpipe', connectionTimeoutMillis: 5_000 });
     pools.set(key, db);
   }
   return db;

@@ -3,11 +3,12 @@ import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type Consumer, type
 import type { Logger } from './log.js';
 import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
 import { errorMessage } from './errors.js';
+import { kafkaSecurityOptions, type KafkaSecurityConfig } from './kafka-security.js';
 
 // Node's CommonJS interop does not see this one as a named export of kafkajs.
 const { ConfigResourceTypes } = kafkajs;
 
-export interface KafkaConfig {
+export interface KafkaConfig extends KafkaSecurityConfig {
   brokers: string[];
   clientId: string;
 }
@@ -24,6 +25,7 @@ export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string): Kafk
   return new Kafka({
     clientId: `${cfg.clientId}-${suffix}`,
     brokers: cfg.brokers,
+    ...kafkaSecurityOptions(cfg),
     // kafkajs's own INFO lines (every join, every commit) drown the service's; keep warnings up.
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {

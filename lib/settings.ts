@@ -1,5 +1,51 @@
 // Settings every service shares. Each service adds its own in its folder's config.ts.
-import { integer, list, oneOf, setting, topicName, httpUrl } from './config.js';
+import { X509Certificate, createPrivateKey } from 'node:crypto';
+import { BadValue, certificateFile, fileVariable, flag, integer, list, oneOf, privateKeyFile, rule, secretSetting, setting, text, topicName, httpUrl } from './config.js';
+
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
+
+/** A SASL mechanism as kafkajs names it; brokers and their docs write them in capitals. Empty: none. */
+export function saslMechanism(raw: string): SaslMechanism | undefined {
+  if (raw.trim() === '') return undefined;
+  const lower = raw.toLowerCase();
+  if (!(SASL_MECHANISMS as readonly string[]).includes(lower)) throw new BadValue(`must be one of ${SASL_MECHANISMS.join(', ')} (or empty for none), got "${raw}"`);
+  return lower as SaslMechanism;
+}
+
+// Kafka over TLS and SASL, for a real cluster; the local stack needs none of it.
+export const kafkaSecuritySettings = {
+  kafkaSsl: setting('KAFKA_SSL', 'true: connect to the brokers over TLS (SSL or SASL_SSL listeners)', 'false', flag),
+  kafkaSslCa: setting('KAFKA_SSL_CA_FILE', 'PEM file of the CA certificate(s) the brokers\' certificates are checked against; empty: the system\'s trusted roots', '', certificateFile),
+  kafkaSslCert: setting('KAFKA_SSL_CERT_FILE', 'PEM client certificate, for brokers that require TLS client authentication (with KAFKA_SSL_KEY_FILE)', '', certificateFile),
+  kafkaSslKey: setting('KAFKA_SSL_KEY_FILE', 'PEM private key (unencrypted) of KAFKA_SSL_CERT_FILE', '', privateKeyFile),
+  kafkaSaslMechanism: setting('KAFKA_SASL_MECHANISM', `SASL mechanism: ${SASL_MECHANISMS.join(', ')}; empty: no SASL`, '', saslMechanism),
+  kafkaSaslUsername: setting('KAFKA_SASL_USERNAME', 'SASL user name', '', text),
+  kafkaSaslPassword: secretSetting('KAFKA_SASL_PASSWORD', 'SASL password', '', text),
+};
+
+{
+  const s = kafkaSecuritySettings;
+  const needsTls = (file: typeof s.kafkaSslCa) =>
+    rule([s.kafkaSsl, file], (ssl, pem) => (pem !== undefined && !ssl ? `${file.env} is set but KAFKA_SSL is not true` : undefined));
+  needsTls(s.kafkaSslCa);
+  needsTls(s.kafkaSslCert);
+  needsTls(s.kafkaSslKey);
+  rule([s.kafkaSslCert, s.kafkaSslKey], (cert, key) => {
+    if ((cert === undefined) !== (key === undefined)) return 'KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE go together: set both or neither';
+    if (cert !== undefined && key !== undefined && !new X509Certificate(cert).checkPrivateKey(createPrivateKey(key))) {
+      return 'KAFKA_SSL_KEY_FILE is not the private key of the (first) certificate in KAFKA_SSL_CERT_FILE';
+    }
+    return undefined;
+  });
+  rule([s.kafkaSaslMechanism, s.kafkaSaslUsername, s.kafkaSaslPassword], (mechanism, username, password) => {
+    if (mechanism === undefined) {
+      return username !== '' || password !== '' ? 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)' : undefined;
+    }
+    const missing = [username === '' ? 'KAFKA_SASL_USERNAME' : '', password === '' ? `KAFKA_SASL_PASSWORD (or ${fileVariable('KAFKA_SASL_PASSWORD')})` : ''].filter(Boolean);
+    return missing.length > 0 ? `KAFKA_SASL_MECHANISM=${mechanism} needs ${missing.join(' and ')}` : undefined;
+  });
+}
 
 export const kafkaSettings = {
   brokers: setting('KAFKA_BROKERS', 'Kafka bootstrap servers, comma-separated', '127.0.0.1:9092', list),
@@ -10,6 +56,7 @@ export const kafkaSettings = {
   topicPartitions: setting('TOPIC_PARTITIONS', 'Partitions for topics loginpipe creates (existing topics are left as they are)', '6', integer(1, 10_000)),
   sessionTimeoutMs: setting('KAFKA_SESSION_TIMEOUT_MS', 'Consumer group session timeout: how soon a crashed instance\'s partitions go to the others', '10000', integer(6_000, 300_000)),
   replicationFactor: setting('TOPIC_REPLICATION_FACTOR', 'Replication factor for topics loginpipe creates', '1', integer(1, 16)),
+  ...kafkaSecuritySettings,
 };
 
 export const registrySettings = {

@@ -1,10 +1,10 @@
 import { hostname } from 'node:os';
-import { integer, loadSettings, setting, topicName, type Parsed } from '../lib/config.js';
+import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/config.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
 import { parseHmacKey } from './mask.js';
 
 export const piiSettings = {
-  hmacKey: setting('PII_HMAC_KEY', 'Secret key (base64, at least 32 bytes) for masking ip and device_id; make one with `openssl rand -base64 32`', undefined, parseHmacKey),
+  hmacKey: secretSetting('PII_HMAC_KEY', 'Secret key (base64, at least 32 bytes) for masking ip and device_id; make one with `openssl rand -base64 32`', undefined, parseHmacKey),
 };
 
 export const processorSettings = {

@@ -1,11 +1,25 @@
-import { identifier, integer, loadSettings, postgresUrl, setting, topicName, type Parsed } from '../lib/config.js';
+import { certificateFile, fileVariable, identifier, integer, loadSettings, postgresUrl, rule, secretSetting, setting, text, topicName, type Parsed } from '../lib/config.js';
+import { sslModeOf } from '../lib/db-connection.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
 
 export const databaseSettings = {
-  databaseUrl: setting('DATABASE_URL', 'Postgres connection URL', 'postgres://postgres@127.0.0.1:5432/loginpipe', postgresUrl),
+  databaseUrl: secretSetting('DATABASE_URL', 'Postgres connection URL; `sslmode=require`, `verify-ca` or `verify-full` in it turns on TLS', 'postgres://postgres@127.0.0.1:5432/loginpipe', postgresUrl),
+  databasePassword: secretSetting('DATABASE_PASSWORD', 'Postgres password, when it is not in DATABASE_URL (keeps the URL free of secrets)', '', text),
+  databaseSslCa: setting('DATABASE_SSL_CA_FILE', 'PEM file of the CA certificate(s) the server\'s certificate must chain to (needs an sslmode in DATABASE_URL)', '', certificateFile),
   databaseSchema: setting('DATABASE_SCHEMA', 'Postgres schema that holds user_logins (created if missing)', 'public', identifier),
   databasePoolSize: setting('DATABASE_POOL_SIZE', 'Connections the sink keeps to Postgres', '4', integer(1, 100)),
 };
+
+rule([databaseSettings.databaseUrl, databaseSettings.databasePassword], (url, password) =>
+  password !== '' && new URL(url).password !== ''
+    ? `DATABASE_URL holds a password and DATABASE_PASSWORD (or ${fileVariable('DATABASE_PASSWORD')}) gives another; keep one`
+    : undefined);
+rule([databaseSettings.databaseUrl, databaseSettings.databaseSslCa], (url, ca) => {
+  const mode = sslModeOf(url);
+  return ca !== undefined && (mode === undefined || mode === 'disable')
+    ? 'DATABASE_SSL_CA_FILE is set but DATABASE_URL asks for no TLS: add sslmode=verify-full (or verify-ca, require) to it'
+    : undefined;
+});
 
 export const sinkSettings = {
   ...kafkaSettings,
