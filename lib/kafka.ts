@@ -1,5 +1,5 @@
 // One way to make a Kafka client, and the topics loginpipe owns with the settings they need.
-import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type Consumer, type ConsumerConfig, type ITopicConfig, type LogEntry, type Message, type ProducerConfig, type ProducerRecord } from 'kafkajs';
+import kafkajs, { Kafka, Partitioners, logLevel, type Admin, type Consumer, type ConsumerConfig, type ITopicConfig, type LogEntry, type Message, type ProducerConfig, type ProducerRecord, type RetryOptions } from 'kafkajs';
 import type { Logger } from './log.js';
 import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
 import { errorMessage } from './errors.js';
@@ -20,7 +20,8 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string): Kafka {
+/** `retry` replaces the client's retry policy: a tool or test may want to fail fast. */
+export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts: { retry?: RetryOptions } = {}): Kafka {
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: `${cfg.clientId}-${suffix}`,
@@ -32,7 +33,7 @@ export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string): Kafk
       const { message, timestamp: _t, logger: _l, ...extra } = entry;
       kafkaLog[routine(entry) ? 'debug' : LEVELS[level] ?? 'info']({ namespace, ...extra }, message);
     },
-    retry: { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    retry: opts.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
   });
 }
 

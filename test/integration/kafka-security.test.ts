@@ -1,0 +1,166 @@
+// loginpipe's own Kafka client, configured only through its settings, against a second broker
+// with real-cluster listeners (SASL_SSL with SCRAM-SHA-256/512 and PLAIN; SSL with client
+// certificates required) and a certificate made for this run. The shared broker on 9092 is not
+// touched.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Kafka } from 'kafkajs';
+import { loadSettings } from '../../lib/config.js';
+import { kafkaSettings } from '../../lib/settings.js';
+import { consumerOptions, createKafka, ensureTopics, producerOptions, withAdmin } from '../../lib/kafka.js';
+import { createLogger } from '../../lib/log.js';
+import { errorMessage } from '../../lib/errors.js';
+import { startSecureKafka, type SecureKafka } from '../../stack/secure-kafka.js';
+
+const USER = { name: 'loginpipe', password: `pw-${randomUUID()}` };
+const dir = mkdtempSync(join(tmpdir(), 'loginpipe-secure-kafka-'));
+const log = createLogger({ level: 'silent' });
+let broker: SecureKafka;
+
+test.before(async () => {
+  broker = await startSecureKafka({ dir, ports: { saslSsl: 19092, controller: 19093, mtls: 19094, internal: 19095 }, users: [USER] });
+});
+
+test.after(async () => {
+  await broker?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** A client made the way every service makes one: settings from the environment, then createKafka. */
+function clientFrom(env: Record<string, string>, retry?: { retries: number }): Kafka {
+  return createKafka(loadSettings(kafkaSettings, { KAFKA_CLIENT_ID: 'kafka-security-test', ...env }), log, 'test', { retry });
+}
+
+/** For connections that must fail: a refused handshake is refused again, so no retries. */
+const refusedClientFrom = (env: Record<string, string>) => clientFrom(env, { retries: 0 });
+
+function saslEnv(mechanism: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    KAFKA_BROKERS: broker.saslSslAddress,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: broker.caFile,
+    KAFKA_SASL_MECHANISM: mechanism,
+    KAFKA_SASL_USERNAME: USER.name,
+    KAFKA_SASL_PASSWORD: USER.password,
+    ...extra,
+  };
+}
+
+/** Creates a topic, writes values with the services' idempotent producer, reads them back in a group. */
+async function roundTrip(kafka: Kafka, label: string, transactional = false): Promise<string[]> {
+  const topic = `secure.${label}.${randomUUID().slice(0, 8)}`;
+  await withAdmin(kafka, (admin) => ensureTopics(admin, [{ topic, numPartitions: 2, replicationFactor: 1 }]));
+  const values = ['one', 'two', 'three'].map((v) => `${label}-${v}`);
+  const producer = kafka.producer(producerOptions(transactional ? { transactionalId: `tx-${topic}` } : {}));
+  await producer.connect();
+  try {
+    if (transactional) {
+      const tx = await producer.transaction();
+      await tx.send({ topic, messages: values.map((value) => ({ key: value, value })) });
+      await tx.commit();
+    } else {
+      await producer.send({ topic, messages: values.map((value) => ({ key: value, value })) });
+    }
+  } finally {
+    await producer.disconnect();
+  }
+  const consumer = kafka.consumer(consumerOptions(`group-${topic}`, 10_000));
+  const seen: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message.value?.toString('utf8') ?? '');
+          if (seen.length >= values.length) resolve();
+        },
+      });
+    });
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`read ${seen.length} of ${values.length} records from ${topic}`)), 60_000).unref());
+    await Promise.race([done, deadline]);
+  } finally {
+    await consumer.disconnect();
+  }
+  assert.equal([...seen].sort(), [...values].sort());
+  return seen;
+}
+
+/** The error a client's first connection fails with (the test fails if it connects). */
+async function connectError(kafka: Kafka): Promise<Error> {
+  const admin = kafka.admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+  } catch (err) {
+    return err as Error;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
+  }
+  throw new Error('connected, but should have been refused');
+}
+
+for (const mechanism of ['scram-sha-256', 'SCRAM-SHA-512', 'plain']) {
+  test(`SASL_SSL with ${mechanism}: produce and consume through createKafka`, async () => {
+    await roundTrip(clientFrom(saslEnv(mechanism)), mechanism.toLowerCase());
+  });
+}
+
+test('SASL_SSL with the password read from KAFKA_SASL_PASSWORD_FILE, and a transaction (as the processor writes)', async () => {
+  const file = join(dir, 'sasl-password');
+  writeFileSync(file, `${USER.password}\n`, { mode: 0o600 });
+  const env = saslEnv('scram-sha-512', { KAFKA_SASL_PASSWORD_FILE: file });
+  delete env.KAFKA_SASL_PASSWORD;
+  await roundTrip(clientFrom(env), 'password-file', true);
+});
+
+for (const mechanism of ['scram-sha-256', 'scram-sha-512', 'plain']) {
+  test(`a wrong password with ${mechanism} fails at connect with an authentication error that hides the password`, async () => {
+    const wrong = `wrong-${randomUUID()}`;
+    const err = await connectError(refusedClientFrom(saslEnv(mechanism, { KAFKA_SASL_PASSWORD: wrong })));
+    assert.is(err.name, 'KafkaJSSASLAuthenticationError', `${err.name}: ${err.message}`);
+    assert.match(err.message, /authentication failed|invalid username or password/i);
+    assert.not.ok(err.message.includes(wrong), 'the password is in the error');
+  });
+}
+
+test('an unknown user fails at connect with an authentication error', async () => {
+  const err = await connectError(refusedClientFrom(saslEnv('scram-sha-256', { KAFKA_SASL_USERNAME: 'nobody' })));
+  assert.is(err.name, 'KafkaJSSASLAuthenticationError', `${err.name}: ${err.message}`);
+});
+
+test('a CA that did not sign the broker\'s certificate fails the TLS handshake', async () => {
+  // The client certificate is self-signed too, by another key: a valid CA file, the wrong one.
+  const err = await connectError(refusedClientFrom(saslEnv('scram-sha-256', { KAFKA_SSL_CA_FILE: broker.clientCertFile })));
+  assert.match(`${errorMessage(err)} ${String((err as { cause?: unknown }).cause ?? '')}`, /self[- ]signed certificate|unable to verify/i);
+});
+
+test('without KAFKA_SSL the SASL_SSL listener is not reachable (no silent plaintext)', async () => {
+  const env = saslEnv('scram-sha-256');
+  delete env.KAFKA_SSL;
+  delete env.KAFKA_SSL_CA_FILE;
+  const err = await connectError(refusedClientFrom(env));
+  assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /closed connection|connection error/i);
+});
+
+test('SSL with a client certificate (KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)', async () => {
+  await roundTrip(clientFrom({
+    KAFKA_BROKERS: broker.mtlsAddress,
+    KAFKA_SSL: 'true',
+    KAFKA_SSL_CA_FILE: broker.caFile,
+    KAFKA_SSL_CERT_FILE: broker.clientCertFile,
+    KAFKA_SSL_KEY_FILE: broker.clientKeyFile,
+  }), 'mtls');
+});
+
+test('SSL without the client certificate the listener requires is refused', async () => {
+  const err = await connectError(refusedClientFrom({ KAFKA_BROKERS: broker.mtlsAddress, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: broker.caFile }));
+  // The broker's TLS alert reaches the client as "bad certificate" (alert 42).
+  assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /bad certificate|certificate required|closed connection/i);
+});
+
+test.run();
