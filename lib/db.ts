@@ -13,11 +13,12 @@ const pools = new Map<string, Db>();
  * sslmode, password and CA file apply (see lib/db-connection.ts).
  */
 export function openDb(target: string | DatabaseTarget, poolSize: number): Db {
-  const { connectionString, ssl } = pgConnection(typeof target === 'string' ? { databaseUrl: target } : target);
-  const ca = typeof target === 'string' ? '' : target.databaseSslCa ?? '';
-  const key = `${connectionString}#${poolSize}#${ssl === false ? 'plain' : 'tls'}#${createHash('sha256').update(ca).digest('hex')}`;
+  const t = typeof target === 'string' ? { databaseUrl: target } : target;
+  // The URL still holds its sslmode here: two targets differing only in it get two pools.
+  const key = createHash('sha256').update(JSON.stringify([t.databaseUrl, t.databasePassword ?? '', t.databaseSslCa ?? '', poolSize])).digest('hex');
   let db = pools.get(key);
   if (!db) {
+    const { connectionString, ssl } = pgConnection(t);
     db = pgp({ connectionString, ssl, max: poolSize, application_name: 'loginpipe', connectionTimeoutMillis: 5_000 });
     pools.set(key, db);
   }

@@ -28,7 +28,7 @@ const HEARTBEAT_MS = 3_000;
 
 export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> {
   log = log.child({ service: 'sink' });
-  const db = openDb(cfg.databaseUrl, cfg.databasePoolSize);
+  const db = openDb(cfg, cfg.databasePoolSize);
   const applied = await migrate(db, cfg.databaseSchema);
   if (applied.length > 0) log.info({ applied, schema: cfg.databaseSchema }, 'migrated');
   const write = createWriter(db, cfg.databaseSchema);

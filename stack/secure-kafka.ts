@@ -8,12 +8,12 @@ import { randomBytes } from 'node:crypto';
 import { openSync, closeSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { jarsIn, javaCommand } from './java.js';
 import { paths } from './paths.js';
 import { tcpOpen } from './wait.js';
+import { waitUntil } from '../lib/wait-until.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';
@@ -128,7 +128,12 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
   };
 
   try {
-    await untilAnswers(`${HOST}:${internal}`, () => child.exitCode !== null, 90_000);
+    await waitUntil(() => adminAnswers(`${HOST}:${internal}`), {
+      timeoutMs: 90_000,
+      intervalMs: 500,
+      what: `the secure test broker to answer on ${HOST}:${internal}`,
+      failIf: () => (child.exitCode !== null ? `it exited with ${child.exitCode}` : undefined),
+    });
   } catch (err) {
     await stop();
     const tail = (await readFile(logFile, 'utf8').catch(() => '')).trimEnd().split('\n').slice(-15).join('\n');
@@ -145,21 +150,16 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
   };
 }
 
-/** Until an admin round trip works on the plaintext listener (an open port alone comes sooner). */
-async function untilAnswers(broker: string, died: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (died()) throw new Error('the secure test broker exited during start');
-    const admin = new Kafka({ clientId: 'secure-kafka-probe', brokers: [broker], connectionTimeout: 1000, retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin();
-    try {
-      await admin.connect();
-      await admin.listTopics();
-      return;
-    } catch {
-      if (Date.now() > deadline) throw new Error(`the secure test broker did not answer on ${broker} within ${timeoutMs} ms`);
-    } finally {
-      await admin.disconnect().catch(() => undefined);
-    }
-    await sleep(500);
+/** An admin round trip on the plaintext listener (an open port alone answers sooner). */
+async function adminAnswers(broker: string): Promise<boolean> {
+  const admin = new Kafka({ clientId: 'secure-kafka-probe', brokers: [broker], connectionTimeout: 1000, retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin();
+  try {
+    await admin.connect();
+    await admin.listTopics();
+    return true;
+  } catch {
+    return false;
+  } finally {
+    await admin.disconnect().catch(() => undefined);
   }
 }
