@@ -15,6 +15,9 @@ import { consumerOptions, createKafka, ensureTopics, producerOptions, withAdmin 
 import { createLogger } from '../../lib/log.js';
 import { errorMessage } from '../../lib/errors.js';
 import { startSecureKafka, type SecureKafka } from '../../stack/secure-kafka.js';
+import { newWorld, sqs } from '../../stack/world.js';
+import { spawnLoginpipe, startLoginpipe } from '../../stack/loginpipe-process.js';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
 
 const USER = { name: 'loginpipe', password: `pw-${randomUUID()}` };
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-secure-kafka-'));
@@ -22,7 +25,8 @@ const log = createLogger({ level: 'silent' });
 let broker: SecureKafka;
 
 test.before(async () => {
-  broker = await startSecureKafka({ dir, ports: { saslSsl: 19092, controller: 19093, mtls: 19094, internal: 19095 }, users: [USER] });
+  // Not 19092-19095: docker-compose.yml publishes Redpanda on 19092.
+  broker = await startSecureKafka({ dir, ports: { saslSsl: 29092, controller: 29093, mtls: 29094, internal: 29095 }, users: [USER] });
 });
 
 test.after(async () => {
@@ -50,6 +54,29 @@ function saslEnv(mechanism: string, extra: Record<string, string> = {}): Record<
   };
 }
 
+/** The first `count` values of a topic, read in a consumer group of its own. */
+async function readValues(kafka: Kafka, topic: string, count: number): Promise<string[]> {
+  const consumer = kafka.consumer(consumerOptions(`group-${topic}-${randomUUID().slice(0, 8)}`, 10_000));
+  const seen: string[] = [];
+  await consumer.connect();
+  try {
+    await consumer.subscribe({ topics: [topic], fromBeginning: true });
+    const done = new Promise<void>((resolve) => {
+      void consumer.run({
+        eachMessage: async ({ message }) => {
+          seen.push(message.value?.toString('utf8') ?? '');
+          if (seen.length >= count) resolve();
+        },
+      });
+    });
+    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`read ${seen.length} of ${count} records from ${topic}`)), 60_000).unref());
+    await Promise.race([done, deadline]);
+  } finally {
+    await consumer.disconnect();
+  }
+  return seen;
+}
+
 /** Creates a topic, writes values with the services' idempotent producer, reads them back in a group. */
 async function roundTrip(kafka: Kafka, label: string, transactional = false): Promise<string[]> {
   const topic = `secure.${label}.${randomUUID().slice(0, 8)}`;
@@ -68,24 +95,7 @@ async function roundTrip(kafka: Kafka, label: string, transactional = false): Pr
   } finally {
     await producer.disconnect();
   }
-  const consumer = kafka.consumer(consumerOptions(`group-${topic}`, 10_000));
-  const seen: string[] = [];
-  await consumer.connect();
-  try {
-    await consumer.subscribe({ topics: [topic], fromBeginning: true });
-    const done = new Promise<void>((resolve) => {
-      void consumer.run({
-        eachMessage: async ({ message }) => {
-          seen.push(message.value?.toString('utf8') ?? '');
-          if (seen.length >= values.length) resolve();
-        },
-      });
-    });
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`read ${seen.length} of ${values.length} records from ${topic}`)), 60_000).unref());
-    await Promise.race([done, deadline]);
-  } finally {
-    await consumer.disconnect();
-  }
+  const seen = await readValues(kafka, topic, values.length);
   assert.equal([...seen].sort(), [...values].sort());
   return seen;
 }
@@ -161,6 +171,30 @@ test('SSL without the client certificate the listener requires is refused', asyn
   const err = await connectError(refusedClientFrom({ KAFKA_BROKERS: broker.mtlsAddress, KAFKA_SSL: 'true', KAFKA_SSL_CA_FILE: broker.caFile }));
   // The broker's TLS alert reaches the client as "bad certificate" (alert 42).
   assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /bad certificate|certificate required|closed connection/i);
+});
+
+test('the connector, configured by environment only, moves an SQS message into the raw topic over SASL_SSL, and exits 1 with a wrong password', async () => {
+  const file = join(dir, 'connector-password');
+  writeFileSync(file, `${USER.password}\n`, { mode: 0o600 });
+  const env = saslEnv('scram-sha-512', { KAFKA_SASL_PASSWORD_FILE: file });
+  delete env.KAFKA_SASL_PASSWORD;
+  const world = await newWorld('secure-connector', { ...env, TOPIC_REPLICATION_FACTOR: '1' });
+  try {
+    const connector = await startLoginpipe('connector', world.env);
+    const body = JSON.stringify({ user_id: 'u-secure', ip: '192.0.2.1', device_id: 'd-secure' });
+    await sqs.send(new SendMessageCommand({ QueueUrl: world.queueUrl, MessageBody: body }));
+    assert.equal(await readValues(clientFrom(saslEnv('scram-sha-256')), world.env.RAW_TOPIC!, 1), [body]);
+    assert.is(await connector.stop(), 0);
+
+    const wrong = `wrong-${randomUUID()}`;
+    const refused = spawnLoginpipe('connector', { ...world.env, KAFKA_SASL_PASSWORD_FILE: '', KAFKA_SASL_PASSWORD: wrong });
+    assert.is(await refused.exited, 1);
+    const output = [...refused.lines, ...refused.stderr].join('\n');
+    assert.match(output, /SASL SCRAM SHA512 authentication failed/);
+    assert.not.ok(output.includes(wrong), 'the password is in the output');
+  } finally {
+    await world.cleanup();
+  }
 });
 
 test.run();
