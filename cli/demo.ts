@@ -24,7 +24,7 @@ export async function demo(out: (line: string) => void): Promise<number> {
   out('starting the local stack (Kafka, ElasticMQ, Apicurio Registry, Postgres)...');
   for (const s of await stackUp({ log: (l) => out(`  ${l}`) })) out(`  ${s.name.padEnd(9)} ${s.address}`);
 
-  if (!process.env.PII_HMAC_KEY) {
+  if (!process.env.PII_HMAC_KEY && !process.env.PII_HMAC_KEY_FILE) {
     process.env.PII_HMAC_KEY = randomBytes(32).toString('base64');
     out('PII_HMAC_KEY is not set: this demo uses a throwaway key, so its masks match no other run.');
     out('  For real use, make a key with `openssl rand -base64 32` and keep it secret.');
