@@ -80,15 +80,20 @@ export function loadSettings<S extends Settings>(specs: S, env: NodeJS.ProcessEn
       parsed.set(spec, out[key]);
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
-      // A parser should never echo a value; for a secret, make sure of it.
-      problems.push(`${spec.env}: ${spec.secret && raw.length > 0 ? message.split(raw).join('<secret>') : message}`);
+      // A parser should never echo a value; for a secret, make sure of it (a value of a few
+      // characters could only be told from the message's own words by garbling them).
+      problems.push(`${spec.env}: ${spec.secret && raw.length >= 4 ? message.split(raw).join('<secret>') : message}`);
     }
   }
   const rules = new Set(Object.values(specs).flatMap((s) => s.rules ?? []));
   for (const r of rules) {
     if (!r.settings.every((s) => parsed.has(s))) continue; // not all here, or already reported
-    const problem = r.check(r.settings.map((s) => parsed.get(s)));
-    if (problem !== undefined) problems.push(problem);
+    try {
+      const problem = r.check(r.settings.map((s) => parsed.get(s)));
+      if (problem !== undefined) problems.push(problem);
+    } catch (err) {
+      problems.push(`${r.settings.map((s) => s.env).join(', ')}: cannot be checked together (${err instanceof Error ? err.message : String(err)})`);
+    }
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out as Parsed<S>;
