@@ -25,6 +25,12 @@ export function openDb(target: string | DatabaseTarget, poolSize: number): Db {
   return db;
 }
 
+/** Ends one pool; openDb makes a new one if the same target is asked for again. */
+export async function closeDb(db: Db): Promise<void> {
+  for (const [key, open] of pools) if (open === db) pools.delete(key);
+  await db.$pool.end();
+}
+
 /** Closes every pool, so a process can exit without waiting for idle connections to time out. */
 export function closeAllDbs(): void {
   pools.clear();

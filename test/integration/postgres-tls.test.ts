@@ -13,7 +13,7 @@ import { chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, copyFileSync, ch
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../lib/config.js';
-import { closeAllDbs, openDb } from '../../lib/db.js';
+import { closeAllDbs, closeDb, openDb } from '../../lib/db.js';
 import { ROOT } from '../../lib/paths.js';
 import { waitUntil } from '../../lib/wait-until.js';
 import { databaseSettings } from '../../sink/config.js';
@@ -55,8 +55,13 @@ function envFor(mode: string | undefined, ca: string | undefined): Record<string
 /** Whether this connection (made the way the sink and migrate make theirs) is encrypted. */
 async function sslInUse(env: Record<string, string>): Promise<boolean> {
   const db = openDb(loadSettings(databaseSettings, env), 1);
-  const row = await db.one<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
-  return row.ssl;
+  try {
+    const row = await db.one<{ ssl: boolean }>('SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()');
+    return row.ssl;
+  } finally {
+    // One pool per case: pg-promise cannot tell apart pools that differ only in TLS checks.
+    await closeDb(db);
+  }
 }
 
 test.before(async () => {
@@ -88,6 +93,7 @@ async function enableTls(): Promise<void> {
     what: 'Postgres to serve TLS with this run\'s certificate',
     state: async () => plain.any("SELECT name, setting, error FROM pg_file_settings WHERE name LIKE 'ssl%' OR error IS NOT NULL"),
   });
+  await closeDb(plain); // the sslmode=disable case opens the same connection again
 }
 
 test.after(() => {
@@ -144,7 +150,7 @@ test('`loginpipe migrate` connects with verify-full and the CA file, and exits 1
     assert.is(bad.status, 1, bad.stderr);
     assert.match(bad.stderr, /self[- ]signed certificate|unable to verify/i);
   } finally {
-    execFileSync('psql', [DATABASE_URL, '-qc', `DROP SCHEMA IF EXISTS ${schema} CASCADE`]);
+    execFileSync('psql', [DATABASE_URL, '-qc', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { stdio: 'pipe' });
   }
 });
 
