@@ -13,7 +13,7 @@ import { chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, copyFileSync, ch
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadSettings } from '../../lib/config.js';
-import { closeAllDbs, closeDb, openDb } from '../../lib/db.js';
+import { closeDb, openDb } from '../../lib/db.js';
 import { ROOT } from '../../lib/paths.js';
 import { waitUntil } from '../../lib/wait-until.js';
 import { databaseSettings } from '../../sink/config.js';
@@ -96,8 +96,9 @@ async function enableTls(): Promise<void> {
   await closeDb(plain); // the sslmode=disable case opens the same connection again
 }
 
+// Every pool this file opens is closed where it is used: closeAllDbs would also end the pools of
+// the test files that run after this one in the same process.
 test.after(() => {
-  closeAllDbs();
   rmSync(dir, { recursive: true, force: true });
 });
 
