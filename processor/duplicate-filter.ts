@@ -12,6 +12,9 @@
 //   batch comes back and must not be taken for copies of itself.
 // - A commit of unknown outcome forgets the partition: the next batch starts from the offset the
 //   group really committed, replaying what came before it.
+// - A record written back by `loginpipe dlq replay` keeps its event id, which the filter has seen
+//   (the dead-lettered original): its key is the id plus its replay.of, so it is processed once
+//   per dead letter replayed, never dropped for being the event it is meant to redo.
 import { RecentIds } from './recent-ids.js';
 
 interface PartitionState {
@@ -27,6 +30,17 @@ export interface Positions {
   logStart: bigint;
   /** The first offset of the batch that met the partition. */
   firstOffset: bigint;
+}
+
+/**
+ * The identity the filter compares for a raw record: its event id, or for a replayed record the id
+ * and the dead letter it replays. No id means no identity (the record is never a duplicate).
+ */
+export function filterKey(messageId: string | undefined, replayOf: string | undefined): string | undefined {
+  if (messageId === undefined || messageId === '') return undefined;
+  if (replayOf === undefined || replayOf === '') return messageId;
+  // NUL never occurs in an SQS message id, so a replay key cannot pass for a plain id.
+  return `${messageId}\u0000replay.of\u0000${replayOf}`;
 }
 
 export interface RawRef { offset: bigint; id: string | undefined }

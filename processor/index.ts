@@ -10,12 +10,12 @@ import { createUserLoginEncoder } from '../lib/records/user-login.js';
 import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
-import { HEADER_MESSAGE_ID, headerText } from '../lib/records/headers.js';
+import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/headers.js';
 import type { ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
-import { DuplicateFilter } from './duplicate-filter.js';
+import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
 import { processMetrics } from '../lib/metrics.js';
 import { startKafkaSampler } from '../lib/kafka-sampler.js';
@@ -90,7 +90,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       return;
     }
 
-    const plan = filter.plan(partition, batch.messages.map((m) => ({ offset: BigInt(m.offset), id: headerText(m.headers, HEADER_MESSAGE_ID) })));
+    const plan = filter.plan(partition, batch.messages.map((m) => ({ offset: BigInt(m.offset), id: filterKey(headerText(m.headers, HEADER_MESSAGE_ID), headerText(m.headers, HEADER_REPLAY_OF)) })));
     for (const i of plan.duplicates) {
       const m = batch.messages[i]!;
       log.debug({ topic, partition, offset: m.offset, messageId: headerText(m.headers, HEADER_MESSAGE_ID) }, 'dropped a repeated event');

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { DuplicateFilter, type BatchPlan, type RawRef } from '../../processor/duplicate-filter.js';
+import { DuplicateFilter, filterKey, type BatchPlan, type RawRef } from '../../processor/duplicate-filter.js';
 
 // The processor's duplicate filter, driven through whole stories: meet a partition, feed
 // batches, say how each transaction ended. Expected plans are worked out by hand.
@@ -142,6 +142,58 @@ for (const story of stories) {
       } else {
         assert.is(filter.knows(P), step.knows, at);
       }
+    });
+  });
+}
+
+const keys: { name: string; id: string | undefined; replayOf: string | undefined; key: string | undefined }[] = [
+  { name: 'a plain record is known by its id', id: 'm-1', replayOf: undefined, key: 'm-1' },
+  { name: 'an empty replay.of is no replay', id: 'm-1', replayOf: '', key: 'm-1' },
+  { name: 'no id: no identity, even when replayed', id: undefined, replayOf: 'dlq/0/4', key: undefined },
+  { name: 'an empty id: no identity', id: '', replayOf: undefined, key: undefined },
+  { name: 'a replayed record is known by its id and the dead letter it replays', id: 'm-1', replayOf: 'dlq/0/4', key: 'm-1\u0000replay.of\u0000dlq/0/4' },
+];
+for (const c of keys) {
+  test(`filter key: ${c.name}`, () => assert.is(filterKey(c.id, c.replayOf), c.key));
+}
+
+const replayStories: { name: string; batches: { refs: RawRef[]; write: number[]; duplicates: number[] }[] }[] = [
+  {
+    name: 'a replay of a dead-lettered event is written although its id was seen',
+    batches: [
+      { refs: refs(0, [filterKey('e1', undefined)]), write: [0], duplicates: [] },
+      { refs: refs(1, [filterKey('e1', 'dlq/2/7')]), write: [0], duplicates: [] },
+    ],
+  },
+  {
+    name: 'the same dead letter replayed twice: the second copy is a duplicate',
+    batches: [
+      { refs: refs(0, [filterKey('e1', undefined), filterKey('e1', 'dlq/2/7')]), write: [0, 1], duplicates: [] },
+      { refs: refs(2, [filterKey('e1', 'dlq/2/7')]), write: [], duplicates: [0] },
+    ],
+  },
+  {
+    name: 'a replay of the replay\'s own dead letter is written again',
+    batches: [
+      { refs: refs(0, [filterKey('e1', undefined), filterKey('e1', 'dlq/2/7'), filterKey('e1', 'dlq/0/9')]), write: [0, 1, 2], duplicates: [] },
+    ],
+  },
+  {
+    name: 'a redelivered original is still dropped after its replay',
+    batches: [
+      { refs: refs(0, [filterKey('e1', undefined), filterKey('e1', 'dlq/2/7'), filterKey('e1', undefined)]), write: [0, 1], duplicates: [2] },
+    ],
+  },
+];
+for (const story of replayStories) {
+  test(`duplicate filter: ${story.name}`, () => {
+    const filter = new DuplicateFilter(100);
+    filter.meet(0, { committed: -1n, logStart: 0n, firstOffset: 0n });
+    story.batches.forEach((b, n) => {
+      const plan = filter.plan(0, b.refs);
+      assert.equal(plan.write, b.write, `batch ${n}: written`);
+      assert.equal(plan.duplicates, b.duplicates, `batch ${n}: dropped`);
+      filter.committed(plan);
     });
   });
 }
