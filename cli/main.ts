@@ -1,76 +1,45 @@
 #!/usr/bin/env node
-// The `loginpipe` command.
-import { parseArgs } from 'node:util';
+// The `loginpipe` command: parses argv against the command table (cli/commands.ts) and runs one.
 import { ConfigError } from '../lib/config.js';
 import { errorMessage } from '../lib/errors.js';
-import { serve, SERVICE_KINDS, type ServiceKind } from './serve.js';
-import { migrateCommand } from './migrate.js';
-import { seedCommand } from './seed.js';
-import { demo } from './demo.js';
-import { stackCommand } from './stack.js';
+import { commandHelp, parseCommandLine, programHelp, UsageError, type Command } from './args.js';
+import { COMMANDS } from './commands.js';
 
-const USAGE = `usage: loginpipe <command>
-
-  connector | processor | sink   run one service (run several instances to scale out)
-  run                            run all three services in one process
-  migrate                        create or upgrade the user_logins table
-  seed --count N [--malformed 0.05] [--seed 1]
-                                 send generated logins to SQS
-  demo                           start the local stack, run a sample through, show the result
-  stack up|down|status           local Kafka, ElasticMQ, Schema Registry and Postgres
-
-Settings come from the environment; see the README.`;
-
-const out = (line: string) => process.stdout.write(line + '\n');
+const PROGRAM = 'loginpipe';
 
 async function main(argv: string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  switch (command) {
-    case 'connector':
-    case 'processor':
-    case 'sink':
-      return serve([command as ServiceKind]);
-    case 'run':
-      return serve(SERVICE_KINDS);
-    case 'migrate':
-      return migrateCommand(out);
-    case 'seed': {
-      const { values } = parseArgs({ args: rest, options: { count: { type: 'string', default: '100' }, malformed: { type: 'string', default: '0.05' }, seed: { type: 'string', default: '1' } } });
-      const count = Number(values.count);
-      const malformedShare = Number(values.malformed);
-      if (!Number.isInteger(count) || count < 1) throw new UsageError('--count must be a whole number of at least 1');
-      if (!(malformedShare >= 0 && malformedShare <= 1)) throw new UsageError('--malformed must be a share between 0 and 1');
-      return seedCommand({ count, malformedShare, seed: Number(values.seed) }, out);
-    }
-    case 'demo':
-      return demo(out);
-    case 'stack':
-      return stackCommand(rest[0], out);
-    case undefined:
-    case 'help':
-    case '--help':
-    case '-h':
-      out(USAGE);
-      return command === undefined ? 2 : 0;
-    default:
-      throw new UsageError(`unknown command "${command}"`);
+  const parsed = parseCommandLine(PROGRAM, COMMANDS, argv);
+  if (parsed.kind === 'help') {
+    process.stdout.write(parsed.text + '\n');
+    return 0;
   }
+  return parsed.command.run!(parsed.args);
 }
 
-class UsageError extends Error {}
+function helpFor(path: readonly string[] | undefined): string {
+  if (!path || path.length === 0) return programHelp(PROGRAM, COMMANDS);
+  let list: readonly Command[] = COMMANDS;
+  let found: Command | undefined;
+  for (const word of path) {
+    found = list.find((c) => c.name === word);
+    if (!found) return programHelp(PROGRAM, COMMANDS);
+    list = found.subcommands ?? [];
+  }
+  return commandHelp(PROGRAM, found!, path);
+}
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
   (err: unknown) => {
     if (err instanceof ConfigError) {
-      process.stderr.write(`loginpipe: ${err.message}\n`);
+      process.stderr.write(`${PROGRAM}: ${err.message}\n`);
       process.exit(2);
     }
     if (err instanceof UsageError) {
-      process.stderr.write(`loginpipe: ${err.message}\n\n${USAGE}\n`);
+      process.stderr.write(`${PROGRAM}: ${err.message}\n\n${helpFor(err.helpFor)}\n`);
       process.exit(2);
     }
-    process.stderr.write(`loginpipe: ${errorMessage(err)}\n`);
+    process.stderr.write(`${PROGRAM}: ${errorMessage(err)}\n`);
     process.exit(1);
   },
 );

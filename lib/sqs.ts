@@ -18,7 +18,8 @@ export function createSqsClient(cfg: SqsConfig): SQSClient {
 }
 
 /** Sends bodies in batches of 10, a few batches at a time; returns the message ids in order. */
-export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[], concurrency = 8): Promise<string[]> {
+export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: string[], concurrency = 8, onSent?: (sent: number) => void): Promise<string[]> {
+  let sent = 0;
   const ids: string[] = new Array(bodies.length);
   let next = 0;
   async function worker() {
@@ -35,6 +36,8 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: strin
         throw new Error(`SQS refused ${res.Failed.length} of ${slice.length} messages (${res.Failed[0]?.Code}: ${res.Failed[0]?.Message}) on ${queueUrl}`);
       }
       for (const ok of res.Successful ?? []) ids[start + Number(ok.Id)] = ok.MessageId ?? '';
+      sent += slice.length;
+      onSent?.(sent);
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));

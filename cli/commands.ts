@@ -1,0 +1,115 @@
+// Every loginpipe command, declared once: its words, a line of description, its arguments and
+// flags, and what runs it. `--help` at both levels is made from this table (cli/args.ts). A new
+// command is one more entry here (or in a subcommand list), nothing else.
+import { duration, share, sinceTime, wholeNumber, type Command } from './args.js';
+import { serve, SERVICE_KINDS, type ServiceKind } from './serve.js';
+import { migrateCommand } from './migrate.js';
+import { seedCommand } from './seed.js';
+import { demo } from './demo.js';
+import { stackCommand } from './stack.js';
+import { tailCommand, type TailTopic } from './tail.js';
+import { statusCommand } from './status.js';
+import { dlqReplay, dlqShow, dlqStats } from './dlq.js';
+
+const out = (line: string) => { process.stdout.write(line + '\n'); };
+const now = () => Date.now();
+
+const service = (name: ServiceKind, description: string): Command => ({ name, description, run: () => serve([name]) });
+
+const SHOW_VALUE = { type: 'boolean', description: 'also print each value (raw and dead-letter values hold clear ip and device_id)' } as const;
+const JSON_FLAG = { type: 'boolean', description: 'one JSON object per line, for scripts' } as const;
+
+export const COMMANDS: readonly Command[] = [
+  service('connector', 'run the connector (SQS -> raw topic)'),
+  service('processor', 'run a processor (raw topic -> clean topic / dead-letter topic)'),
+  service('sink', 'run a sink (clean topic -> user_logins)'),
+  { name: 'run', description: 'run all three services in one process', run: () => serve(SERVICE_KINDS) },
+  { name: 'migrate', description: 'create or upgrade the user_logins table', run: () => migrateCommand(out) },
+  {
+    name: 'seed',
+    description: 'send generated logins to SQS, a share of them malformed',
+    flags: {
+      count: { type: 'string', value: 'N', default: '100', description: 'how many logins to send', parse: wholeNumber(1, 10_000_000) },
+      malformed: { type: 'string', value: 'SHARE', default: '0.05', description: 'share of malformed logins, 0 to 1', parse: share },
+      seed: { type: 'string', value: 'N', default: '1', description: 'random seed: the same seed sends the same logins', parse: wholeNumber(0, 2 ** 31 - 1) },
+    },
+    run: ({ flags }) => seedCommand({ count: flags.count as number, malformedShare: flags.malformed as number, seed: flags.seed as number }, out),
+  },
+  { name: 'demo', description: 'start the local stack, run a sample through the pipeline, show the result', run: () => demo(out) },
+  {
+    name: 'stack',
+    description: 'local Kafka, ElasticMQ, Schema Registry and Postgres, without Docker',
+    positionals: [{ name: 'action', choices: ['up', 'down', 'status'], description: 'start, stop, or show the local services' }],
+    run: ({ positionals }) => stackCommand(positionals.action, out),
+  },
+  {
+    name: 'status',
+    description: 'one screen: queue depth, consumer lag, rows, dead letters of the last hour, service readiness',
+    flags: {
+      json: { type: 'boolean', description: 'one JSON object, for scripts' },
+      watch: { type: 'boolean', description: 'refresh every 2 seconds until Ctrl-C' },
+    },
+    run: ({ flags }) => statusCommand({ json: flags.json as boolean, watch: flags.watch as boolean }, out),
+  },
+  {
+    name: 'tail',
+    description: 'print a topic\'s committed records as they arrive (clean decoded, dead letters parsed)',
+    positionals: [{ name: 'topic', choices: ['clean', 'raw', 'dlq'], description: 'the clean, raw or dead-letter topic' }],
+    flags: {
+      'from-beginning': { type: 'boolean', description: 'start at the oldest record instead of the newest' },
+      max: { type: 'string', value: 'N', description: 'stop after N records', parse: wholeNumber(1) },
+      json: JSON_FLAG,
+      count: { type: 'boolean', description: 'only count the records up to the topic\'s current end, and print the number' },
+      'show-value': SHOW_VALUE,
+    },
+    run: ({ positionals, flags }) => tailCommand({
+      topic: positionals.topic as TailTopic,
+      fromBeginning: flags['from-beginning'] as boolean,
+      max: flags.max as number | undefined,
+      json: flags.json as boolean,
+      count: flags.count as boolean,
+      showValue: flags['show-value'] as boolean,
+    }, out),
+  },
+  {
+    name: 'dlq',
+    description: 'dead letters: count, show, and replay them after a fix',
+    subcommands: [
+      {
+        name: 'stats',
+        description: 'dead letters by code over a recent span',
+        flags: {
+          since: { type: 'string', value: 'SPAN', default: '1h', description: 'how far back: 90s, 15m, 1h, 7d', parse: duration },
+          json: { type: 'boolean', description: 'one JSON object, for scripts' },
+        },
+        run: ({ flags }) => dlqStats({ sinceMs: now() - (flags.since as number), json: flags.json as boolean }, out),
+      },
+      {
+        name: 'show',
+        description: 'print dead letters (code, message, source), oldest first',
+        flags: {
+          code: { type: 'string', value: 'CODE', description: 'only dead letters with this error code' },
+          max: { type: 'string', value: 'N', default: '20', description: 'print at most N', parse: wholeNumber(1) },
+          since: { type: 'string', value: 'T', description: 'only from this time: a span back (1h) or an ISO time', parse: sinceTime(now) },
+          json: JSON_FLAG,
+          'show-value': SHOW_VALUE,
+        },
+        run: ({ flags }) => dlqShow({
+          code: flags.code as string | undefined, max: flags.max as number, sinceMs: flags.since as number | undefined,
+          json: flags.json as boolean, showValue: flags['show-value'] as boolean,
+        }, out),
+      },
+      {
+        name: 'replay',
+        description: 'write dead letters of one code back to the topic they came from, marked replay.of',
+        flags: {
+          code: { type: 'string', value: 'CODE', required: true, description: 'the error code to replay' },
+          since: { type: 'string', value: 'T', description: 'only dead letters from this time: a span back (1h) or an ISO time', parse: sinceTime(now) },
+          'dry-run': { type: 'boolean', description: 'print what would be replayed, write nothing' },
+          json: { type: 'boolean', description: 'print one JSON summary, for scripts' },
+        },
+        run: ({ flags }) => dlqReplay({ code: flags.code as string, sinceMs: flags.since as number | undefined, dryRun: flags['dry-run'] as boolean, json: flags.json as boolean }, out),
+      },
+    ],
+  },
+];
