@@ -13,7 +13,8 @@ function when(timestamp: string | undefined): string {
 
 /** Text from outside (ids, user ids, messages) can hold control characters: never let them reach a terminal raw. */
 export function plain(text: string): string {
-  return /^[\x20-\x7e\u00a0-\u2027\u202f-\uffff]*$/.test(text) && !/[\u2066-\u2069\u202a-\u202e]/.test(text) ? text : JSON.stringify(text);
+  if (!/[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/.test(text)) return text;
+  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const field = (name: string, v: string | number | null | undefined) => `${name}=${v === null || v === undefined ? '-' : typeof v === 'number' ? v : plain(v)}`;

@@ -13,7 +13,7 @@ import { sqsSettings, connectorSettings } from '../connector/config.js';
 import { processorSettings } from '../processor/config.js';
 import { databaseSettings, sinkSettings } from '../sink/config.js';
 import { statusSettings } from './config.js';
-import { cliKafka, stopOnSignal, type Out } from './cli-context.js';
+import { cliKafka, requireTopic, stopOnSignal, type Out } from './cli-context.js';
 import { groupLag, type GroupLag } from './lag.js';
 import { redriveTarget } from './redrive.js';
 import { countByCode } from './replay-plan.js';
@@ -62,6 +62,7 @@ async function lagOf(kafka: Kafka, group: string, topic: string): Promise<GroupL
   const admin = kafka.admin();
   await admin.connect();
   try {
+    await requireTopic(admin, topic);
     const [ends, committed] = await Promise.all([admin.fetchTopicOffsets(topic), admin.fetchOffsets({ groupId: group, topics: [topic] })]);
     return groupLag(group, topic, ends, committed.find((c) => c.topic === topic)?.partitions ?? []);
   } finally {
@@ -127,6 +128,8 @@ export async function gatherStatus(cfg: Config, kafka: Kafka, sqs: SQSClient, no
 
 export async function statusCommand(opts: { json: boolean; watch: boolean }, out: Out): Promise<number> {
   const cfg = loadSettings(settings);
+  // The SDK's notice that it will want Node 22 from 2027 is for operators (see the README), not for this screen.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const kafka = cliKafka(cfg, 'status');
   const sqs = createSqsClient(cfg);
   const signal = stopOnSignal();

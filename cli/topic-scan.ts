@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Kafka, KafkaMessage } from 'kafkajs';
 import { FETCH_MAX_WAIT_MS } from '../lib/kafka.js';
+import { requireTopic } from './cli-context.js';
 
 export interface ScannedRecord {
   topic: string;
@@ -37,6 +38,7 @@ export async function partitionRanges(kafka: Kafka, topic: string, start: ScanSt
   const admin = kafka.admin();
   await admin.connect();
   try {
+    await requireTopic(admin, topic);
     const offsets = await admin.fetchTopicOffsets(topic);
     const byTime = typeof start === 'object' ? await admin.fetchTopicOffsetsByTimestamp(topic, start.sinceMs) : undefined;
     return offsets.map((o) => {
