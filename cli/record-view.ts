@@ -14,6 +14,11 @@ function when(timestamp: string | undefined): string {
 /** Text from outside (ids, user ids, messages) can hold control characters: never let them reach a terminal raw. */
 export function plain(text: string): string {
   if (!/[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/.test(text)) return text;
+  return quoted(text);
+}
+
+/** Text in quotes, with every control and bidi character escaped. */
+export function quoted(text: string): string {
   return JSON.stringify(text).replace(/[\u007f-\u009f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
@@ -40,7 +45,7 @@ export function rawView(at: RecordPlace, messageId: string | undefined, value: B
   const parts = [`${at.partition}/${at.offset}`, when(at.timestamp), field('message_id', messageId), `${bytes} bytes`];
   if (showValue) {
     json.value = value?.toString('utf8') ?? null;
-    parts.push(value === null ? 'value=-' : `value=${JSON.stringify(value.toString('utf8'))}`);
+    parts.push(value === null ? 'value=-' : `value=${quoted(value.toString('utf8'))}`);
   }
   return { json, line: parts.join('  ') };
 }
@@ -51,12 +56,12 @@ export function deadLetterView(d: ParsedDeadLetter, timestamp: string | undefine
     partition: d.at.partition, offset: d.at.offset, timestamp: when(timestamp), code: d.code, known_code: d.known, message: d.message,
     source: d.source, message_id: d.messageId ?? null, replay_of: replayOf ?? null, bytes: d.value?.length ?? null,
   };
-  const parts = [`${d.at.partition}/${d.at.offset}`, when(timestamp), d.known ? d.code : `${plain(d.code)}(unknown code)`, JSON.stringify(d.message), `from ${plain(source)}`, field('message_id', d.messageId)];
+  const parts = [`${d.at.partition}/${d.at.offset}`, when(timestamp), d.known ? d.code : `${plain(d.code)}(unknown code)`, quoted(d.message), `from ${plain(source)}`, field('message_id', d.messageId)];
   if (replayOf !== undefined) parts.push(field('replay.of', replayOf));
   parts.push(d.value === null ? 'no value' : `${d.value.length} bytes`);
   if (showValue) {
     json.value = d.value?.toString('utf8') ?? null;
-    if (d.value !== null) parts.push(`value=${JSON.stringify(d.value.toString('utf8'))}`);
+    if (d.value !== null) parts.push(`value=${quoted(d.value.toString('utf8'))}`);
   }
   return { json, line: parts.join('  ') };
 }
