@@ -47,6 +47,23 @@ test('an unknown command prints the usage and exits 2', () => {
   assert.ok(r.stderr.includes('usage: loginpipe'));
 });
 
+const usage: { name: string; args: string[]; code: number; stream: 'stdout' | 'stderr'; says: string[] }[] = [
+  { name: 'an unknown flag exits 2 naming it', args: ['tail', 'clean', '--frob'], code: 2, stream: 'stderr', says: ['unknown flag "--frob"', 'usage: loginpipe tail'] },
+  { name: 'a missing value exits 2 naming the flag', args: ['seed', '--count'], code: 2, stream: 'stderr', says: ['"--count" needs a value'] },
+  { name: 'a bad value exits 2 naming the flag', args: ['seed', '--malformed', '2'], code: 2, stream: 'stderr', says: ['--malformed must be a share'] },
+  { name: 'a required flag left out exits 2', args: ['dlq', 'replay'], code: 2, stream: 'stderr', says: ['--code is required'] },
+  { name: '--help lists every command, exit 0', args: ['--help'], code: 0, stream: 'stdout', says: ['status [--json] [--watch]', 'tail <clean|raw|dlq>', 'dlq replay --code CODE', 'seed [--count N]'] },
+  { name: '<command> --help lists its flags, exit 0', args: ['dlq', 'show', '--help'], code: 0, stream: 'stdout', says: ['--code CODE', '--max N', '--show-value'] },
+];
+
+for (const c of usage) {
+  test(`usage: ${c.name}`, () => {
+    const r = run(c.args, { KAFKA_BROKERS: '127.0.0.1:1' });
+    assert.is(r.code, c.code, r.stderr);
+    for (const s of c.says) assert.ok(r[c.stream].includes(s), `${c.stream} says ${s}: ${r[c.stream]}`);
+  });
+}
+
 test('seed sends the requested number of logins to the queue', async () => {
   const world = await newWorld('seed');
   try {
