@@ -66,14 +66,16 @@ export function formatStatus(s: StatusSnapshot): string {
 
 /** The snapshot for scripts: the same facts, errors as `{ "error": ... }`. */
 export function statusJson(s: StatusSnapshot): object {
-  const part = <T>(p: Part<T>) => (p.ok ? p.value : { error: p.error });
+  const part = <T, U>(p: Part<T>, shape: (v: T) => U) => (p.ok ? shape(p.value) : { error: p.error });
+  const depthJson = (d: QueueDepth | null) => (d === null ? null : { url: d.url, visible: d.visible, in_flight: d.inFlight, delayed: d.delayed });
+  const same = <T>(v: T) => v;
   return {
     at: s.at,
-    queue: part(s.queue),
-    redrive: part(s.redrive),
-    lag: Object.fromEntries(s.lag.map(({ name, part: p }) => [name, part(p)])),
-    rows: part(s.rows),
-    dead_letters_last_hour: part(s.deadLetters),
+    queue: part(s.queue, depthJson),
+    redrive: part(s.redrive, depthJson),
+    lag: Object.fromEntries(s.lag.map(({ name, part: p }) => [name, part(p, same)])),
+    rows: part(s.rows, same),
+    dead_letters_last_hour: part(s.deadLetters, (d) => ({ topic: d.topic, since: d.since, total: d.total, by_code: d.byCode })),
     services: s.services,
   };
 }

@@ -19,7 +19,7 @@ interface StatusJson {
   redrive: { url: string; visible: number } | null;
   lag: Record<'processor' | 'sink', { total: string; group: string; partitions: { partition: number; lag: string }[] } | { error: string }>;
   rows: { count: number | null };
-  dead_letters_last_hour: { total: number; byCode: { code: string; count: number }[] };
+  dead_letters_last_hour: { total: number; by_code: { code: string; count: number }[] };
   services: { name: string; state: string }[];
 }
 
@@ -58,7 +58,7 @@ test('status --json reports the queue and its redrive queue, lag, rows, recent d
     assert.is(processor.group, world.env.PROCESSOR_GROUP_ID);
     assert.is(processor.partitions.length, 4);
     assert.is(s.dead_letters_last_hour.total, 2);
-    assert.equal(s.dead_letters_last_hour.byCode, [{ code: 'invalid_ip', count: 1 }, { code: 'invalid_json', count: 1 }]);
+    assert.equal(s.dead_letters_last_hour.by_code, [{ code: 'invalid_ip', count: 1 }, { code: 'invalid_json', count: 1 }]);
     assert.equal(s.services.map((x) => `${x.name}:${x.state}`), ['connector:not checked', 'processor:ready', 'sink:ready']);
 
     // The screen for people says the same.

@@ -84,7 +84,7 @@ test('status JSON carries the same facts, errors as { error }', () => {
   assert.is(j.queue.visible, 1200);
   assert.is(j.lag.processor.total, '8');
   assert.equal(j.lag.sink, { error: 'topic logins.clean does not exist' });
-  assert.is(j.dead_letters_last_hour.byCode[0].code, 'invalid_ip');
+  assert.is(j.dead_letters_last_hour.by_code[0].code, 'invalid_ip');
   assert.is(JSON.parse(JSON.stringify(j)).rows.count, 1234567);
 });
 
