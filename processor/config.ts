@@ -16,6 +16,11 @@ export const processorSettings = {
   transactionalId: setting('PROCESSOR_TRANSACTIONAL_ID', 'Kafka transactional id; stable per instance and different between instances (a restarted instance fences its previous self)', `loginpipe-processor-${hostname()}`, topicName),
   healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz, /readyz and /metrics (0: any free port)', '9402', integer(0, 65_535)),
   dedupWindow: setting('PROCESSOR_DEDUP_WINDOW', 'Event ids remembered per raw partition: a record repeating one of them (a redelivered SQS message) is dropped; 0 turns this off', '100000', integer(0, 10_000_000)),
+  // A fetch returns once it has fetchMinBytes or has waited fetchMaxWaitMs: under a steady stream
+  // the wait fills each batch (one transaction) with hundreds of records instead of a handful; a
+  // lone event waits at most fetchMaxWaitMs longer than it would with fetchMinBytes 1.
+  fetchMinBytes: setting('PROCESSOR_FETCH_MIN_BYTES', 'Bytes a fetch waits for before it returns (1: return at once); more bytes, bigger transactions...', String(256 * 1024), integer(1, 64 * 1024 * 1024)),
+  fetchMaxWaitMs: setting('PROCESSOR_FETCH_MAX_WAIT_MS', '...but no longer than this: the most latency the wait adds to an event', '100', integer(0, 10_000)),
   maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(2 * 1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
 };
 

@@ -1,0 +1,416 @@
+// `npm run bench`: every stage of loginpipe beside its own ceiling, measured in the same round on
+// the local stack, several rounds, one table. Each step gets a fresh queue, topics, groups and
+// schema; the services run from dist as child processes, as in production.
+//
+//   BENCH_EVENTS        events per step (default 20000)
+//   BENCH_ROUNDS        rounds (default 3)
+//   BENCH_STEPS         comma-separated subset of: sink,processor,connector,e2e,memory,pollers,trickle
+//   BENCH_SQS_DELAY_MS  delay the proxy adds to every SQS call in the pollers step (default 30)
+//   BENCH_POLLERS       SQS_POLLERS values of the pollers step (default 1,4,16)
+//   BENCH_MEMORY_SQS_PORT  port of the in-memory ElasticMQ the memory step starts (default 9325)
+import { spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { CreateQueueCommand, DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { Message } from 'kafkajs';
+import pgCopy from 'pg-copy-streams';
+import { stackUp } from '../stack/stack.js';
+import { db, newWorld, sqs, type World } from '../stack/world.js';
+import { startLoginpipe, type LoginpipeProcess } from '../stack/loginpipe-process.js';
+import { KAFKA_BROKER } from '../stack/kafka.js';
+import { CCOMPAT_URL } from '../stack/registry.js';
+import { SQS_ENDPOINT } from '../stack/elasticmq.js';
+import { createKafka, ensureTopics, pipelineTopicSpecs } from '../lib/kafka.js';
+import { createLogger } from '../lib/log.js';
+import { createSqsClient, sendBodies } from '../lib/sqs.js';
+import { createSampleLogins } from '../lib/sample-logins.js';
+import { SchemaRegistry } from '../lib/schema-registry.js';
+import { createUserLoginEncoder, type UserLogin } from '../lib/records/user-login.js';
+import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../lib/records/headers.js';
+import { ROOT } from '../lib/paths.js';
+import { waitUntil } from '../lib/wait-until.js';
+import { createMasker } from '../processor/mask.js';
+import { transform } from '../processor/transform.js';
+import { migrate } from '../sink/migrate.js';
+import { ROW_COLUMNS, toRow } from '../sink/rows.js';
+import { copyText } from '../sink/copy-text.js';
+import { watchProgress, type Measured } from './progress.js';
+import { RESULT_PREFIX, type ChildResult } from './child-result.js';
+import { startMemorySqs, type MemorySqs } from './memory-sqs.js';
+import { startDelayProxy } from './delay-proxy.js';
+import { renderTable, type Row } from './table.js';
+
+const N = Number(process.env.BENCH_EVENTS ?? 20_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const STEPS = (process.env.BENCH_STEPS ?? 'sink,processor,connector,e2e,memory,pollers,trickle').split(',').map((s) => s.trim());
+const DELAY_MS = Number(process.env.BENCH_SQS_DELAY_MS ?? 30);
+const POLLERS = (process.env.BENCH_POLLERS ?? '1,4,16').split(',').map(Number);
+const MALFORMED = 0.05;
+const CEILING_POLLERS = 4;
+const TIMEOUT_MS = 10 * 60_000;
+
+const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
+const rows = new Map<string, Row>();
+const gen = createSampleLogins(20_261_202);
+
+function record(step: string, unit: string, ceilingName: string, loginpipe: number, ceiling: number | undefined, notes: Record<string, number | undefined> = {}): void {
+  let row = rows.get(step);
+  if (!row) rows.set(step, (row = { step, unit, ceilingName, loginpipe: [], ceiling: [], notes: {} }));
+  row.loginpipe.push(loginpipe);
+  if (ceiling !== undefined) row.ceiling.push(ceiling);
+  for (const [k, v] of Object.entries(notes)) if (v !== undefined && Number.isFinite(v)) (row.notes[k] ??= []).push(v);
+}
+
+// ---- shared pieces ---------------------------------------------------------------------------
+
+async function topicTotal(topic: string): Promise<number> {
+  const offsets = await admin.fetchTopicOffsets(topic);
+  return offsets.reduce((sum, p) => sum + Number(p.high), 0);
+}
+
+async function committedTotal(groupId: string, topic: string): Promise<number> {
+  const [t] = await admin.fetchOffsets({ groupId, topics: [topic] });
+  return (t?.partitions ?? []).reduce((sum, p) => sum + Math.max(0, Number(p.offset)), 0);
+}
+
+const rowCount = async (schema: string) => (await db.one('SELECT count(*)::int AS n FROM $1:name.user_logins', [schema])).n as number;
+
+async function createWorldTopics(world: World, extra: string[] = []): Promise<void> {
+  const specs = pipelineTopicSpecs({ rawTopic: world.env.RAW_TOPIC!, cleanTopic: world.env.CLEAN_TOPIC!, dlqTopic: world.env.DLQ_TOPIC!, topicPartitions: 4, replicationFactor: 1 });
+  await ensureTopics(admin, [...specs, ...extra.map((topic) => ({ topic, numPartitions: 4, replicationFactor: 1 }))]);
+}
+
+async function dropWorld(world: World, extraTopics: string[] = []): Promise<void> {
+  await world.cleanup();
+  // Only those that exist: kafkajs retries a delete of a missing topic for half a minute.
+  const existing = new Set(await admin.listTopics());
+  const topics = [world.env.RAW_TOPIC!, world.env.CLEAN_TOPIC!, world.env.DLQ_TOPIC!, ...extraTopics].filter((t) => existing.has(t));
+  if (topics.length > 0) await admin.deleteTopics({ topics }).catch(() => {});
+}
+
+async function produce(topic: string, messages: Message[]): Promise<void> {
+  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
+  await producer.connect();
+  try {
+    for (let i = 0; i < messages.length; i += 2_000) await producer.send({ topic, messages: messages.slice(i, i + 2_000) });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+function rawMessages(count: number): { messages: Message[]; valid: number } {
+  const events = gen.batch(count, MALFORMED);
+  const now = String(Date.now());
+  const messages = events.map((e, i) => {
+    const id = `bench-${i}-${randomBytes(4).toString('hex')}`;
+    return { key: id, value: e.body, headers: { [HEADER_MESSAGE_ID]: id, [HEADER_SENT_TIMESTAMP]: now } };
+  });
+  return { messages, valid: events.filter((e) => e.expectedCode === undefined).length };
+}
+
+/** N clean records as the processor would make them from valid events. */
+function cleanRecords(count: number): UserLogin[] {
+  const mask = createMasker(randomBytes(32));
+  const out: UserLogin[] = [];
+  for (const m of rawMessages(Math.ceil(count / (1 - MALFORMED)) + 100).messages) {
+    const o = transform({ value: Buffer.from(m.value as string), headers: m.headers, timestamp: String(Date.now()) }, mask);
+    if (o.kind === 'clean') out.push(o.record);
+    if (out.length === count) break;
+  }
+  return out;
+}
+
+const bodies = (count: number) => {
+  const events = gen.batch(count, MALFORMED);
+  return { bodies: events.map((e) => e.body), valid: events.filter((e) => e.expectedCode === undefined).length };
+};
+
+/** A queue of its own on another SQS server (the in-memory one), pointed at by the world's env. */
+async function queueOn(client: SQSClient, endpoint: string, world: World): Promise<{ queueUrl: string; env: Record<string, string>; drop(): Promise<void> }> {
+  const { QueueUrl } = await client.send(new CreateQueueCommand({ QueueName: `q-${world.id}`, Attributes: { VisibilityTimeout: '30' } }));
+  return {
+    queueUrl: QueueUrl!,
+    env: { ...world.env, SQS_ENDPOINT: endpoint, SQS_QUEUE_URL: QueueUrl! },
+    drop: async () => { await client.send(new DeleteQueueCommand({ QueueUrl })).catch(() => {}); },
+  };
+}
+
+/** Runs a ceiling script from dist/bench as its own process; returns what it measured of itself. */
+async function runCeiling(script: string, env: Record<string, string>): Promise<ChildResult> {
+  const child = spawn(process.execPath, [join(ROOT, 'dist', 'bench', `${script}.js`)], {
+    cwd: ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env }, stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  let err = '';
+  child.stdout.on('data', (d: Buffer) => { out += d.toString(); });
+  child.stderr.on('data', (d: Buffer) => { err += d.toString(); });
+  const code = await new Promise<number | null>((resolve) => child.on('exit', resolve));
+  const line = out.split('\n').find((l) => l.startsWith(RESULT_PREFIX));
+  if (code !== 0 || !line) throw new Error(`${script} exited with ${code} and no result: ${err.slice(-1000)}`);
+  return JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult;
+}
+
+function sqsCeiling(endpoint: string, queueUrl: string, count: number, pollers = CEILING_POLLERS): Promise<ChildResult> {
+  return runCeiling('ceiling-sqs', { BENCH_SQS_ENDPOINT: endpoint, BENCH_QUEUE_URL: queueUrl, BENCH_POLLERS: String(pollers), BENCH_COUNT: String(count) });
+}
+
+const alive = (procs: LoginpipeProcess[]) => () => {
+  const dead = procs.find((p) => p.child.exitCode !== null);
+  return dead ? `${dead.kind} exited with ${dead.child.exitCode}: ${dead.stderr.join('').slice(-500)}` : undefined;
+};
+
+const pidsOf = (procs: LoginpipeProcess[]) => procs.map((p) => p.child.pid!);
+
+/** The processor's own count of transactions, from its "processor stopped" log line. */
+function transactionsOf(procs: LoginpipeProcess[]): number | undefined {
+  for (const p of procs) {
+    for (const l of p.lines) {
+      if (!l.includes('"msg":"processor stopped"')) continue;
+      return (JSON.parse(l) as { transactions?: number }).transactions;
+    }
+  }
+  return undefined;
+}
+
+async function stopAll(procs: LoginpipeProcess[]): Promise<void> {
+  await Promise.all(procs.map((p) => p.stop()));
+}
+
+async function measure(what: string, target: number, progress: () => Promise<number>, procs: LoginpipeProcess[]): Promise<Measured> {
+  return watchProgress({ what, target, progress, pids: pidsOf(procs), timeoutMs: TIMEOUT_MS, failIf: alive(procs) });
+}
+
+// ---- the steps ---------------------------------------------------------------------------------
+
+/** (a) The sink on a prefilled clean topic, against one COPY of the same rows into the same table. */
+async function sinkStep(): Promise<void> {
+  const world = await newWorld('bench-sink');
+  const procs: LoginpipeProcess[] = [];
+  try {
+    await createWorldTopics(world);
+    const records = cleanRecords(N);
+    const encode = await createUserLoginEncoder(new SchemaRegistry(CCOMPAT_URL), world.env.CLEAN_TOPIC!);
+    await produce(world.env.CLEAN_TOPIC!, records.map((r) => ({ key: r.user_id, value: encode(r), headers: { [HEADER_MESSAGE_ID]: r.event_id } })));
+    procs.push(await startLoginpipe('sink', world.env));
+    const m = await measure('the sink', N, () => rowCount(world.schema), procs);
+    await stopAll(procs);
+
+    const copySchema = `${world.schema}_copy`;
+    await migrate(db, copySchema);
+    try {
+      const text = copyText(records.map(toRow), ROW_COLUMNS);
+      const connection = await db.connect();
+      const start = performance.now();
+      try {
+        const copy = (connection.client as unknown as { query(q: pgCopy.CopyStreamQuery): pgCopy.CopyStreamQuery }).query(
+          pgCopy.from(`COPY "${copySchema}".user_logins (${ROW_COLUMNS.join(', ')}) FROM STDIN`));
+        await pipeline(Readable.from([text]), copy);
+      } finally {
+        await connection.done();
+      }
+      const copyRate = N / ((performance.now() - start) / 1000);
+      record('sink alone, prefilled clean topic', 'rows/s', 'Postgres COPY of the same rows', m.rate, copyRate, { 'sink CPU µs/row': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
+    } finally {
+      await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [copySchema]);
+    }
+  } finally {
+    await stopAll(procs);
+    await dropWorld(world);
+  }
+}
+
+/** (b) The processor on a prefilled raw topic, against a bare consume -> transactional produce loop. */
+async function processorStep(): Promise<void> {
+  const world = await newWorld('bench-proc');
+  const passTopic = `pass.${world.id}`;
+  const procs: LoginpipeProcess[] = [];
+  try {
+    await createWorldTopics(world, [passTopic]);
+    await produce(world.env.RAW_TOPIC!, rawMessages(N).messages);
+    procs.push(await startLoginpipe('processor', world.env));
+    const m = await measure('the processor', N, () => committedTotal(world.env.PROCESSOR_GROUP_ID!, world.env.RAW_TOPIC!), procs);
+    await stopAll(procs);
+    const txns = transactionsOf(procs);
+    const ceiling = await runCeiling('ceiling-kafka', {
+      BENCH_BROKERS: KAFKA_BROKER, BENCH_IN: world.env.RAW_TOPIC!, BENCH_OUT: passTopic, BENCH_GROUP: `pass-${world.id}`, BENCH_COUNT: String(N),
+    });
+    record('processor alone, prefilled raw topic', 'records/s', 'kafkajs consume → transactional produce + sendOffsets', m.rate, ceiling.rate, {
+      'records/transaction': txns ? N / txns : undefined,
+      'ceiling records/transaction': ceiling.transactions ? N / ceiling.transactions : undefined,
+      'processor CPU µs/record': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
+    });
+  } finally {
+    await stopAll(procs);
+    await dropWorld(world, [passTopic]);
+  }
+}
+
+/** (c) The connector alone on an SQS backlog, against bare SDK receive(10) + delete loops. */
+async function connectorStep(label: string, count: number, env: (world: World) => Promise<{ env: Record<string, string>; endpoint: string; queueUrl: string; drop(): Promise<void> }>, pollers: number, seedClient: SQSClient): Promise<void> {
+  const world = await newWorld('bench-conn');
+  const ceilingWorld = await newWorld('bench-conn-ceil');
+  const procs: LoginpipeProcess[] = [];
+  const places = [await env(world), await env(ceilingWorld)];
+  try {
+    const [mine, theirs] = places as [typeof places[0], typeof places[0]];
+    await sendBodies(seedClient, mine.queueUrl.replace(mine.endpoint, seedEndpoint(seedClient)), bodies(count).bodies, 16);
+    procs.push(await startLoginpipe('connector', mine.env, { SQS_POLLERS: String(pollers) }));
+    const m = await measure('the connector', count, () => topicTotal(world.env.RAW_TOPIC!), procs);
+    await stopAll(procs);
+    await sendBodies(seedClient, theirs.queueUrl.replace(theirs.endpoint, seedEndpoint(seedClient)), bodies(count).bodies, 16);
+    const ceiling = await sqsCeiling(theirs.endpoint, theirs.queueUrl, count, pollers);
+    record(label, 'msg/s', `bare SDK receive(10)+delete, ${pollers} loops`, m.rate, ceiling.rate, {
+      'connector CPU µs/msg': m.cpuPerUnitMicros, 'SDK loop CPU µs/msg': ceiling.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
+    });
+  } finally {
+    await stopAll(procs);
+    for (const p of places) await p.drop();
+    await dropWorld(world);
+    await dropWorld(ceilingWorld);
+  }
+}
+
+const seedEndpoints = new WeakMap<SQSClient, string>();
+const seedEndpoint = (c: SQSClient) => seedEndpoints.get(c)!;
+
+/** (d, e) SQS backlog -> rows: three processes, then `loginpipe run`, against the SQS ceiling. */
+async function endToEndStep(label: string, client: SQSClient, endpoint: string): Promise<void> {
+  const worlds = await Promise.all([newWorld('bench-e2e'), newWorld('bench-run'), newWorld('bench-e2e-ceil')]);
+  const queues = await Promise.all(worlds.map((w) => queueOn(client, endpoint, w)));
+  const procs: LoginpipeProcess[] = [];
+  try {
+    const results: { m: Measured; txns?: number }[] = [];
+    for (const [i, kinds] of [['sink', 'processor', 'connector'], ['run']].entries()) {
+      const world = worlds[i]!;
+      const queue = queues[i]!;
+      const { bodies: seeded, valid } = bodies(N);
+      await sendBodies(client, queue.queueUrl, seeded, 16);
+      const mine: LoginpipeProcess[] = [];
+      for (const kind of kinds) mine.push(await startLoginpipe(kind, queue.env));
+      procs.push(...mine);
+      const m = await measure(`${kinds.join('+')} end to end`, valid, () => rowCount(world.schema), mine);
+      await stopAll(mine);
+      results.push({ m: { ...m, rate: (m.rate * N) / valid, cpuPerUnitMicros: m.cpuPerUnitMicros === undefined ? undefined : (m.cpuPerUnitMicros * valid) / N }, txns: transactionsOf(mine) });
+    }
+    await sendBodies(client, queues[2]!.queueUrl, bodies(N).bodies, 16);
+    const ceiling = await sqsCeiling(endpoint, queues[2]!.queueUrl, N);
+    const [three, run] = results as [typeof results[0], typeof results[0]];
+    const ceilingName = `bare SDK receive(10)+delete, ${CEILING_POLLERS} loops`;
+    record(`end to end, 3 processes, ${label}`, 'events/s', ceilingName, three.m.rate, ceiling.rate, {
+      'CPU µs/event, all 3': three.m.cpuPerUnitMicros, 'records/transaction': three.txns ? N / three.txns : undefined, 'peak RSS MiB': three.m.peakRssMiB,
+    });
+    record(`end to end, \`loginpipe run\`, ${label}`, 'events/s', ceilingName, run.m.rate, ceiling.rate, {
+      'CPU µs/event': run.m.cpuPerUnitMicros, 'records/transaction': run.txns ? N / run.txns : undefined, 'peak RSS MiB': run.m.peakRssMiB,
+    });
+  } finally {
+    await stopAll(procs);
+    for (const q of queues) await q.drop();
+    for (const w of worlds) await dropWorld(w);
+  }
+}
+
+/** Trickle: one event at a time, 50 a second, through the three processes; send -> row readable. */
+async function trickleStep(): Promise<void> {
+  const world = await newWorld('bench-trickle');
+  const procs: LoginpipeProcess[] = [];
+  const COUNT = 200;
+  try {
+    for (const kind of ['sink', 'processor', 'connector']) procs.push(await startLoginpipe(kind, world.env));
+    // Warm up: the first event waits for the groups to form.
+    await sendBodies(sqs, world.queueUrl, [gen.valid().body], 1);
+    await waitUntil(async () => (await rowCount(world.schema)) === 1, { timeoutMs: 60_000, what: 'the warm-up event', failIf: alive(procs) });
+    const latencies: number[] = [];
+    const pending = new Map<string, number>();
+    let polling = false;
+    const poll = setInterval(() => {
+      // One query at a time: overlapping polls would both find an id and count it twice.
+      if (polling || pending.size === 0) return;
+      polling = true;
+      db.map('SELECT event_id FROM $1:name.user_logins WHERE event_id = ANY($2)', [world.schema, [...pending.keys()]], (r: { event_id: string }) => r.event_id)
+        .then((found) => {
+          const now = performance.now();
+          for (const id of found) {
+            const sentAt = pending.get(id);
+            if (sentAt === undefined) continue;
+            latencies.push(now - sentAt);
+            pending.delete(id);
+          }
+        })
+        .finally(() => { polling = false; });
+    }, 5);
+    for (let i = 0; i < COUNT; i++) {
+      const sentAt = performance.now();
+      const [id] = await sendBodies(sqs, world.queueUrl, [gen.valid().body], 1);
+      pending.set(id!, sentAt);
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    await waitUntil(() => pending.size === 0, { timeoutMs: 60_000, what: 'the trickle to land' });
+    clearInterval(poll);
+    latencies.sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!;
+    record('trickle, 50 events/s, SQS send → row readable: p99', 'ms', '', pct(99), undefined, { p50: pct(50), p95: pct(95), max: latencies[latencies.length - 1] });
+  } finally {
+    await stopAll(procs);
+    await dropWorld(world);
+  }
+}
+
+// ---- main ----------------------------------------------------------------------------------------
+
+await stackUp();
+const admin = kafka.admin();
+await admin.connect();
+const stackSqsEndpoint = SQS_ENDPOINT;
+seedEndpoints.set(sqs, stackSqsEndpoint);
+let memory: MemorySqs | undefined;
+let memoryClient: SQSClient | undefined;
+const load = [loadavg()];
+const began = new Date();
+try {
+  if (STEPS.includes('memory')) {
+    memory = await startMemorySqs();
+    memoryClient = createSqsClient({ endpoint: memory.endpoint, region: 'us-east-1' });
+    seedEndpoints.set(memoryClient, memory.endpoint);
+  }
+  const stackQueue = async (w: World) => ({ env: w.env, endpoint: stackSqsEndpoint, queueUrl: w.queueUrl, drop: async () => {} });
+  for (let round = 1; round <= ROUNDS; round++) {
+    console.error(`round ${round} of ${ROUNDS}`);
+    for (const step of STEPS) {
+      const started = performance.now();
+      if (step === 'sink') await sinkStep();
+      else if (step === 'processor') await processorStep();
+      else if (step === 'connector') await connectorStep('connector alone, SQS backlog', N, stackQueue, CEILING_POLLERS, sqs);
+      else if (step === 'e2e') await endToEndStep("stack's ElasticMQ", sqs, stackSqsEndpoint);
+      else if (step === 'memory') await endToEndStep('in-memory ElasticMQ', memoryClient!, memory!.endpoint);
+      else if (step === 'pollers') {
+        const proxy = await startDelayProxy(stackSqsEndpoint, DELAY_MS);
+        try {
+          const viaProxy = async (w: World) => ({
+            env: { ...w.env, SQS_ENDPOINT: proxy.endpoint, SQS_QUEUE_URL: w.queueUrl.replace(stackSqsEndpoint, proxy.endpoint) },
+            endpoint: proxy.endpoint, queueUrl: w.queueUrl.replace(stackSqsEndpoint, proxy.endpoint), drop: async () => {},
+          });
+          for (const p of POLLERS) await connectorStep(`connector, ${DELAY_MS} ms added per SQS call, SQS_POLLERS=${p}`, Math.max(1_000, Math.floor(N / 4)), viaProxy, p, sqs);
+        } finally {
+          await proxy.close();
+        }
+      } else if (step === 'trickle') await trickleStep();
+      else throw new Error(`unknown step "${step}" in BENCH_STEPS`);
+      console.error(`  ${step}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
+    }
+    load.push(loadavg());
+  }
+  const cpu = cpus();
+  console.log(`\nloginpipe benchmark, ${began.toISOString()}: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
+    `everything on this one machine; ${N.toLocaleString('en-US')} events per step (${MALFORMED * 100} % malformed), ${ROUNDS} rounds; ` +
+    `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}\n`);
+  console.log(renderTable([...rows.values()]));
+} finally {
+  await memory?.stop();
+  memoryClient?.destroy();
+  await admin.disconnect();
+  await db.$pool.end();
+  sqs.destroy();
+}
