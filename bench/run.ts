@@ -8,6 +8,8 @@
 //   BENCH_SQS_DELAY_MS  delay the proxy adds to every SQS call in the pollers step (default 30)
 //   BENCH_POLLERS       SQS_POLLERS values of the pollers step (default 1,4,16)
 //   BENCH_MEMORY_SQS_PORT  port of the in-memory ElasticMQ the memory step starts (default 9325)
+//   BENCH_CPU_PROF_DIR  if set, every loginpipe process writes a `node --cpu-prof` profile there
+//                       (read one with `node dist/bench/profile-summary.js <file>`)
 import { spawn } from 'node:child_process';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -52,6 +54,9 @@ const MALFORMED = 0.05;
 const CEILING_POLLERS = 4;
 const TIMEOUT_MS = 10 * 60_000;
 
+const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
+/** A fresh world; with BENCH_CPU_PROF_DIR its services profile themselves. */
+const freshWorld = (label: string) => newWorld(label, PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {});
 const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
 const rows = new Map<string, Row>();
 const gen = createSampleLogins(20_261_202);
@@ -159,7 +164,7 @@ function sqsCeiling(endpoint: string, queueUrl: string, count: number, pollers =
 
 const alive = (procs: LoginpipeProcess[]) => () => {
   const dead = procs.find((p) => p.child.exitCode !== null);
-  return dead ? `${dead.kind} exited with ${dead.child.exitCode}: ${dead.stderr.join('').slice(-500)}` : undefined;
+  return dead ? `${dead.kind} exited with ${dead.child.exitCode}; its last log lines: ${dead.lines.slice(-5).join('\n')}` : undefined;
 };
 
 const pidsOf = (procs: LoginpipeProcess[]) => procs.map((p) => p.child.pid!);
@@ -187,7 +192,7 @@ async function measure(what: string, target: number, progress: () => Promise<num
 
 /** (a) The sink on a prefilled clean topic, against one COPY of the same rows into the same table. */
 async function sinkStep(): Promise<void> {
-  const world = await newWorld('bench-sink');
+  const world = await freshWorld('bench-sink');
   const procs: LoginpipeProcess[] = [];
   try {
     await createWorldTopics(world);
@@ -224,7 +229,7 @@ async function sinkStep(): Promise<void> {
 
 /** (b) The processor on a prefilled raw topic, against a bare consume -> transactional produce loop. */
 async function processorStep(): Promise<void> {
-  const world = await newWorld('bench-proc');
+  const world = await freshWorld('bench-proc');
   const passTopic = `pass.${world.id}`;
   const procs: LoginpipeProcess[] = [];
   try {
@@ -250,8 +255,8 @@ async function processorStep(): Promise<void> {
 
 /** (c) The connector alone on an SQS backlog, against bare SDK receive(10) + delete loops. */
 async function connectorStep(label: string, count: number, env: (world: World) => Promise<{ env: Record<string, string>; endpoint: string; queueUrl: string; drop(): Promise<void> }>, pollers: number, seedClient: SQSClient): Promise<void> {
-  const world = await newWorld('bench-conn');
-  const ceilingWorld = await newWorld('bench-conn-ceil');
+  const world = await freshWorld('bench-conn');
+  const ceilingWorld = await freshWorld('bench-conn-ceil');
   const procs: LoginpipeProcess[] = [];
   const places = [await env(world), await env(ceilingWorld)];
   try {
@@ -278,7 +283,7 @@ const seedEndpoint = (c: SQSClient) => seedEndpoints.get(c)!;
 
 /** (d, e) SQS backlog -> rows: three processes, then `loginpipe run`, against the SQS ceiling. */
 async function endToEndStep(label: string, client: SQSClient, endpoint: string): Promise<void> {
-  const worlds = await Promise.all([newWorld('bench-e2e'), newWorld('bench-run'), newWorld('bench-e2e-ceil')]);
+  const worlds = await Promise.all([freshWorld('bench-e2e'), freshWorld('bench-run'), freshWorld('bench-e2e-ceil')]);
   const queues = await Promise.all(worlds.map((w) => queueOn(client, endpoint, w)));
   const procs: LoginpipeProcess[] = [];
   try {
@@ -314,7 +319,7 @@ async function endToEndStep(label: string, client: SQSClient, endpoint: string):
 
 /** Trickle: one event at a time, 50 a second, through the three processes; send -> row readable. */
 async function trickleStep(): Promise<void> {
-  const world = await newWorld('bench-trickle');
+  const world = await freshWorld('bench-trickle');
   const procs: LoginpipeProcess[] = [];
   const COUNT = 200;
   try {
@@ -368,6 +373,7 @@ seedEndpoints.set(sqs, stackSqsEndpoint);
 let memory: MemorySqs | undefined;
 let memoryClient: SQSClient | undefined;
 const load = [loadavg()];
+const failures: string[] = [];
 const began = new Date();
 try {
   if (STEPS.includes('memory')) {
@@ -380,6 +386,9 @@ try {
     console.error(`round ${round} of ${ROUNDS}`);
     for (const step of STEPS) {
       const started = performance.now();
+      // A step that fails (the shared stack hiccups, a service dies) is reported and the run goes
+      // on: the other steps' figures still count.
+      try {
       if (step === 'sink') await sinkStep();
       else if (step === 'processor') await processorStep();
       else if (step === 'connector') await connectorStep('connector alone, SQS backlog', N, stackQueue, CEILING_POLLERS, sqs);
@@ -398,6 +407,10 @@ try {
         }
       } else if (step === 'trickle') await trickleStep();
       else throw new Error(`unknown step "${step}" in BENCH_STEPS`);
+      } catch (err) {
+        failures.push(`round ${round}, ${step}: ${err instanceof Error ? err.message : String(err)}`);
+        console.error(`  ${step} FAILED: ${failures[failures.length - 1]}`);
+      }
       console.error(`  ${step}: ${((performance.now() - started) / 1000).toFixed(1)} s`);
     }
     load.push(loadavg());
@@ -407,6 +420,7 @@ try {
     `everything on this one machine; ${N.toLocaleString('en-US')} events per step (${MALFORMED * 100} % malformed), ${ROUNDS} rounds; ` +
     `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}\n`);
   console.log(renderTable([...rows.values()]));
+  if (failures.length > 0) console.log(`\nFailed steps (their rounds are missing above):\n${failures.map((f) => `- ${f}`).join('\n')}`);
 } finally {
   await memory?.stop();
   memoryClient?.destroy();
