@@ -41,6 +41,10 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
   const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, {
     maxBytesPerPartition: Math.max(cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
+    // Each batch is a transaction, whose fixed cost (markers, offset commit) is paid per batch:
+    // waiting a little for more bytes makes a steady stream's transactions big (see config.ts).
+    minBytes: cfg.fetchMinBytes,
+    maxWaitTimeInMs: cfg.fetchMaxWaitMs,
   }));
   await consumer.connect();
   await consumer.subscribe({ topics: [cfg.rawTopic], fromBeginning: true });
