@@ -56,7 +56,7 @@ const TIMEOUT_MS = 10 * 60_000;
 
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 /** A fresh world; with BENCH_CPU_PROF_DIR its services profile themselves. */
-const freshWorld = (label: string) => newWorld(label, PROFILE_DIR ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {});
+const freshWorld = (label: string) => newWorld(label, PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {});
 const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
 const rows = new Map<string, Row>();
 const gen = createSampleLogins(20_261_202);

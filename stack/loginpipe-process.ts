@@ -29,7 +29,9 @@ export async function startLoginpipe(kind: string, env: Record<string, string>, 
 
 /** Starts `loginpipe <kind>` from the build without waiting: `started` says when it is up. */
 export function spawnLoginpipe(kind: string, env: Record<string, string>, extra: Record<string, string> = {}): LoginpipeProcess {
-  const child = spawn(process.execPath, [CLI, kind], {
+  // Node options that NODE_OPTIONS refuses (--cpu-prof), for benchmarks that profile a service.
+  const nodeArgs = (extra.LOGINPIPE_NODE_ARGS ?? env.LOGINPIPE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
+  const child = spawn(process.execPath, [...nodeArgs, CLI, kind], {
     cwd: ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env, ...extra },
     stdio: ['ignore', 'pipe', 'pipe'],
