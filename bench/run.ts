@@ -8,6 +8,7 @@
 //   BENCH_SQS_DELAY_MS  delay the proxy adds to every SQS call in the pollers step (default 30)
 //   BENCH_POLLERS       SQS_POLLERS values of the pollers step (default 1,4,16)
 //   BENCH_MEMORY_SQS_PORT  port of the in-memory ElasticMQ the memory step starts (default 9325)
+//   BENCH_SERVICE_ENV   settings given to every loginpipe service, e.g. "SINK_BATCH_SIZE=5000,SQS_POLLERS=8"
 //   BENCH_CPU_PROF_DIR  if set, every loginpipe process writes a `node --cpu-prof` profile there
 //                       (read one with `node dist/bench/profile-summary.js <file>`)
 import { spawn } from 'node:child_process';
@@ -56,7 +57,8 @@ const TIMEOUT_MS = 10 * 60_000;
 
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 /** A fresh world; with BENCH_CPU_PROF_DIR its services profile themselves. */
-const freshWorld = (label: string) => newWorld(label, PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {});
+const SERVICE_ENV = Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]));
+const freshWorld = (label: string) => newWorld(label, { ...SERVICE_ENV, ...(PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) });
 const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
 const rows = new Map<string, Row>();
 const gen = createSampleLogins(20_261_202);

@@ -1,7 +1,9 @@
 // Gathers items from many callers into batches written by one flush function: a batch goes
 // when it holds `maxSize` items, or `maxWaitMs` after its first item arrived, whichever comes
 // first. Each caller learns when all of its own items were flushed, so it can commit offsets
-// for exactly those. Flushes run one at a time, in arrival order.
+// for exactly those. Flushes start in arrival order, at most `maxInFlight` at a time (default
+// one): a caller waits for its own items only, so a caller that commits offsets after each batch
+// still commits its own in order, whatever flush of another caller is still running.
 
 interface Waiter {
   remaining: number;
@@ -15,10 +17,15 @@ interface Entry<T> { item: T; waiter: Waiter }
 export class Batcher<T> {
   private pending: Entry<T>[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private chain: Promise<void> = Promise.resolve();
+  private readonly queued: Entry<T>[][] = [];
+  private running = 0;
+  private idle: (() => void)[] = [];
+  private readonly maxInFlight: number;
 
-  constructor(private readonly opts: { maxSize: number; maxWaitMs: number; flush: (items: T[]) => Promise<void> }) {
+  constructor(private readonly opts: { maxSize: number; maxWaitMs: number; maxInFlight?: number; flush: (items: T[]) => Promise<void> }) {
     if (!(opts.maxSize >= 1)) throw new RangeError('maxSize must be at least 1');
+    this.maxInFlight = opts.maxInFlight ?? 1;
+    if (!(this.maxInFlight >= 1)) throw new RangeError('maxInFlight must be at least 1');
   }
 
   add(items: T[]): Promise<void> {
@@ -41,7 +48,8 @@ export class Batcher<T> {
   /** Flushes whatever is pending now and waits for every flush to finish. */
   async drain(): Promise<void> {
     if (this.pending.length > 0) this.cut(this.pending.length);
-    await this.chain;
+    if (this.running === 0 && this.queued.length === 0) return;
+    await new Promise<void>((resolve) => this.idle.push(resolve));
   }
 
   private cut(n: number): void {
@@ -50,9 +58,21 @@ export class Batcher<T> {
       this.timer = undefined;
     }
     if (n === 0) return;
-    const batch = this.pending.splice(0, n);
-    this.chain = this.chain.then(() => this.run(batch));
+    this.queued.push(this.pending.splice(0, n));
+    this.startQueued();
     if (this.pending.length > 0) this.timer = setTimeout(() => this.cut(this.pending.length), this.opts.maxWaitMs);
+  }
+
+  private startQueued(): void {
+    while (this.running < this.maxInFlight && this.queued.length > 0) {
+      const batch = this.queued.shift()!;
+      this.running++;
+      void this.run(batch).finally(() => {
+        this.running--;
+        this.startQueued();
+        if (this.running === 0 && this.queued.length === 0) for (const done of this.idle.splice(0)) done();
+      });
+    }
   }
 
   private async run(batch: Entry<T>[]): Promise<void> {

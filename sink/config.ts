@@ -29,6 +29,7 @@ export const sinkSettings = {
   groupId: setting('SINK_GROUP_ID', 'Consumer group of the sinks', 'loginpipe-sink', topicName),
   healthPort: setting('SINK_HEALTH_PORT', 'Port of the sink\'s /healthz, /readyz and /metrics (0: any free port)', '9403', integer(0, 65_535)),
   batchSize: setting('SINK_BATCH_SIZE', 'Rows per INSERT: a batch is written when it has this many rows...', '1000', integer(1, 50_000)),
+  flushesInFlight: setting('SINK_FLUSHES_IN_FLIGHT', 'Batches written to Postgres at the same time, each in its own transaction and connection (at most DATABASE_POOL_SIZE)', '2', integer(1, 16)),
   batchWaitMs: setting('SINK_BATCH_WAIT_MS', '...or when its first row has waited this long', '100', integer(0, 60_000)),
 };
 

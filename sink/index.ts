@@ -56,6 +56,8 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const batcher = new Batcher<Item>({
     maxSize: cfg.batchSize,
     maxWaitMs: cfg.batchWaitMs,
+    // Postgres takes a second batch while it works on one: the next COPY overlaps the last INSERT.
+    maxInFlight: Math.min(cfg.flushesInFlight, cfg.databasePoolSize),
     // Retry until Postgres is back: an outage must hold offsets, never skip rows. While it is
     // away, fetching stops: what is in hand waits, nothing more piles up.
     flush: (items) => dbOutage.ride(() => writeBatch(items), {

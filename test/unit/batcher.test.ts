@@ -346,4 +346,36 @@ test('Batcher: maxSize 1 is accepted', () => {
   new Batcher<number>({ maxSize: 1, maxWaitMs: 10, flush: async () => {} });
 });
 
+test('maxInFlight 2: two flushes run at once, a third starts when one ends, in arrival order, and drain waits for all', async () => {
+  const started: number[][] = [];
+  const gates: (() => void)[] = [];
+  const b = new Batcher<number>({
+    maxSize: 2, maxWaitMs: 10_000, maxInFlight: 2,
+    flush: (items) => new Promise<void>((resolve) => { started.push(items); gates.push(resolve); }),
+  });
+  const outcomes: string[] = [];
+  const first = b.add([1, 2]).then(() => outcomes.push('first'));
+  const second = b.add([3, 4]).then(() => outcomes.push('second'));
+  const third = b.add([5, 6]).then(() => outcomes.push('third'));
+  await tick();
+  assert.equal(started, [[1, 2], [3, 4]], 'two flushes at once, the third waits');
+  gates[1]!();
+  await second;
+  await tick();
+  assert.equal(started, [[1, 2], [3, 4], [5, 6]], 'the third starts when one ends');
+  let drained = false;
+  const draining = b.drain().then(() => { drained = true; });
+  gates[2]!();
+  await third;
+  await tick();
+  assert.is(drained, false, 'drain waits for the flush still running');
+  gates[0]!();
+  await Promise.all([first, draining]);
+  assert.equal(outcomes, ['second', 'third', 'first'], 'each caller learns of its own flush');
+});
+
+test('maxInFlight below 1 is refused', () => {
+  assert.throws(() => new Batcher<number>({ maxSize: 1, maxWaitMs: 1, maxInFlight: 0, flush: async () => {} }), /maxInFlight/);
+});
+
 test.run();
