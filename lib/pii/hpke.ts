@@ -1,0 +1,244 @@
+// Sealing a clear value to the recovery key: HPKE (RFC 9180) in base mode with the suite
+// DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM. Whoever holds the public key can seal;
+// only the private key's holder can open. The associated data (the event id) is authenticated, so
+// a sealed value moved onto another row does not open.
+//
+// Why node:crypto's primitives and not an HPKE package: @hpke/core (checked in the unit tests as
+// a second implementation) goes through WebCrypto's promises and took about 0.9 ms per seal here,
+// against about 0.15 ms for the same steps in node:crypto; the processor seals two values per
+// event. Each step below is named after the RFC's section, and test/unit/hpke.test.ts checks
+// them against the RFC's published test vectors for this suite.
+//
+// Sealed format, version 1 (49 bytes + the clear value's length):
+//   byte 0       0x01: this suite, info "loginpipe pii v1"
+//   bytes 1-32   enc: the sender's ephemeral X25519 public key (RFC 9180 section 4.1)
+//   bytes 33-    the AES-256-GCM ciphertext of the value, its 16-byte tag last
+// Each value is its own single-shot HPKE context (sequence number 0), so values open one by one.
+import {
+  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman,
+  generateKeyPairSync, type KeyObject,
+} from 'node:crypto';
+
+export const SEALED_FORMAT_V1 = 0x01;
+export const X25519_KEY_BYTES = 32;
+const INFO = Buffer.from('loginpipe pii v1', 'utf8');
+const ENC_BYTES = 32; // Nenc
+const TAG_BYTES = 16; // Nt
+const KEY_BYTES = 32; // Nk of AES-256-GCM
+const NONCE_BYTES = 12; // Nn
+const HASH_BYTES = 32; // Nh of HKDF-SHA256, and Nsecret of the KEM
+
+const KEM_ID = 0x0020;
+const KDF_ID = 0x0001;
+const AEAD_ID = 0x0002;
+const MODE_BASE = 0x00;
+const VERSION_LABEL = Buffer.from('HPKE-v1', 'ascii');
+const i2osp = (n: number, bytes: number) => { const b = Buffer.alloc(bytes); b.writeUIntBE(n, 0, bytes); return b; };
+// Section 4.1 (the KEM's own) and section 5.1 (the whole suite's) suite_id.
+const KEM_SUITE_ID = Buffer.concat([Buffer.from('KEM', 'ascii'), i2osp(KEM_ID, 2)]);
+const HPKE_SUITE_ID = Buffer.concat([Buffer.from('HPKE', 'ascii'), i2osp(KEM_ID, 2), i2osp(KDF_ID, 2), i2osp(AEAD_ID, 2)]);
+
+// RFC 8410 DER wrappers around raw X25519 keys: these fixed prefixes, then the 32 key bytes.
+const X25519_SPKI_PREFIX = Buffer.from('302a300506032b656e032100', 'hex');
+const X25519_PKCS8_PREFIX = Buffer.from('302e020100300506032b656e04220420', 'hex');
+
+// ---- HKDF with the RFC's labels (section 4) ----------------------------------------------------
+
+/** HKDF-Extract (RFC 5869): HMAC keyed by the salt; an empty salt is HashLen zeros, the same key. */
+function extract(salt: Uint8Array, ikm: Uint8Array): Buffer {
+  return createHmac('sha256', salt.length === 0 ? Buffer.alloc(HASH_BYTES) : salt).update(ikm).digest();
+}
+
+/** HKDF-Expand (RFC 5869). */
+function expand(prk: Uint8Array, info: Uint8Array, length: number): Buffer {
+  const blocks: Buffer[] = [];
+  let previous = Buffer.alloc(0);
+  for (let i = 1; blocks.length * HASH_BYTES < length; i++) {
+    previous = createHmac('sha256', prk).update(previous).update(info).update(Buffer.of(i)).digest();
+    blocks.push(previous);
+  }
+  return Buffer.concat(blocks).subarray(0, length);
+}
+
+function labeledExtract(suiteId: Buffer, salt: Uint8Array, label: string, ikm: Uint8Array): Buffer {
+  return extract(salt, Buffer.concat([VERSION_LABEL, suiteId, Buffer.from(label, 'ascii'), ikm]));
+}
+
+function labeledExpand(suiteId: Buffer, prk: Uint8Array, label: string, info: Uint8Array, length: number): Buffer {
+  return expand(prk, Buffer.concat([i2osp(length, 2), VERSION_LABEL, suiteId, Buffer.from(label, 'ascii'), info]), length);
+}
+
+// ---- X25519 keys and DHKEM (section 4.1, 7.1) -------------------------------------------------
+
+function publicKeyObject(raw: Uint8Array): KeyObject {
+  return createPublicKey({ key: Buffer.concat([X25519_SPKI_PREFIX, raw]), format: 'der', type: 'spki' });
+}
+
+function privateKeyObject(raw: Uint8Array): KeyObject {
+  return createPrivateKey({ key: Buffer.concat([X25519_PKCS8_PREFIX, raw]), format: 'der', type: 'pkcs8' });
+}
+
+function rawPublic(key: KeyObject): Buffer {
+  return key.export({ format: 'der', type: 'spki' }).subarray(X25519_SPKI_PREFIX.length);
+}
+
+function rawPrivate(key: KeyObject): Buffer {
+  return key.export({ format: 'der', type: 'pkcs8' }).subarray(X25519_PKCS8_PREFIX.length);
+}
+
+function dh(privateKey: KeyObject, publicKey: KeyObject): Buffer {
+  const shared = diffieHellman({ privateKey, publicKey });
+  // Section 7.1.4: an all-zero X25519 output (a small-order public key) must be refused.
+  if (shared.every((b) => b === 0)) throw new SealedValueError('does_not_open', 'key agreement gave the all-zero value');
+  return shared;
+}
+
+/** Section 4.1 ExtractAndExpand, for DHKEM. */
+function extractAndExpand(dhValue: Buffer, kemContext: Buffer): Buffer {
+  const eaePrk = labeledExtract(KEM_SUITE_ID, Buffer.alloc(0), 'eae_prk', dhValue);
+  return labeledExpand(KEM_SUITE_ID, eaePrk, 'shared_secret', kemContext, HASH_BYTES);
+}
+
+/** Section 7.1.3 DeriveKeyPair for X25519: the raw private key made from input keying material. */
+export function deriveX25519PrivateKey(ikm: Uint8Array): Buffer {
+  const dkpPrk = labeledExtract(KEM_SUITE_ID, Buffer.alloc(0), 'dkp_prk', ikm);
+  return labeledExpand(KEM_SUITE_ID, dkpPrk, 'sk', Buffer.alloc(0), X25519_KEY_BYTES);
+}
+
+// ---- key schedule (section 5.1), base mode ----------------------------------------------------
+
+export interface BaseContext {
+  enc: Buffer;
+  sharedSecret: Buffer;
+  keyScheduleContext: Buffer;
+  secret: Buffer;
+  key: Buffer;
+  baseNonce: Buffer;
+  exporterSecret: Buffer;
+}
+
+function keySchedule(sharedSecret: Buffer, info: Uint8Array): Omit<BaseContext, 'enc' | 'sharedSecret'> {
+  const empty = Buffer.alloc(0); // base mode: no psk, no psk_id
+  const pskIdHash = labeledExtract(HPKE_SUITE_ID, empty, 'psk_id_hash', empty);
+  const infoHash = labeledExtract(HPKE_SUITE_ID, empty, 'info_hash', info);
+  const keyScheduleContext = Buffer.concat([Buffer.of(MODE_BASE), pskIdHash, infoHash]);
+  const secret = labeledExtract(HPKE_SUITE_ID, sharedSecret, 'secret', empty);
+  return {
+    keyScheduleContext,
+    secret,
+    key: labeledExpand(HPKE_SUITE_ID, secret, 'key', keyScheduleContext, KEY_BYTES),
+    baseNonce: labeledExpand(HPKE_SUITE_ID, secret, 'base_nonce', keyScheduleContext, NONCE_BYTES),
+    exporterSecret: labeledExpand(HPKE_SUITE_ID, secret, 'exp', keyScheduleContext, HASH_BYTES),
+  };
+}
+
+/**
+ * Section 5.1.1 SetupBaseS: Encap to the recipient's public key, then the key schedule. The
+ * ephemeral private key is fresh unless given (the test vectors give theirs).
+ */
+export function setupBaseSender(recipientPublic: Uint8Array, info: Uint8Array, ephemeralPrivate?: Uint8Array): BaseContext {
+  const pkR = publicKeyObject(recipientPublic);
+  const skE = ephemeralPrivate === undefined ? generateKeyPairSync('x25519').privateKey : privateKeyObject(ephemeralPrivate);
+  const enc = rawPublic(createPublicKey(skE));
+  const sharedSecret = extractAndExpand(dh(skE, pkR), Buffer.concat([enc, rawPublic(pkR)]));
+  return { enc, sharedSecret, ...keySchedule(sharedSecret, info) };
+}
+
+/** Section 5.1.1 SetupBaseR: Decap with the recipient's private key, then the key schedule. */
+export function setupBaseRecipient(enc: Uint8Array, recipientPrivate: KeyObject, info: Uint8Array): BaseContext {
+  const pkE = publicKeyObject(enc);
+  const pkRm = rawPublic(createPublicKey(recipientPrivate));
+  const sharedSecret = extractAndExpand(dh(recipientPrivate, pkE), Buffer.concat([enc, pkRm]));
+  return { enc: Buffer.from(enc), sharedSecret, ...keySchedule(sharedSecret, info) };
+}
+
+/** Section 5.2 ComputeNonce: base_nonce XOR the sequence number, big-endian. */
+export function nonceFor(baseNonce: Buffer, sequence: number): Buffer {
+  const nonce = Buffer.from(baseNonce);
+  const seq = i2osp(sequence, 6); // enough for any sequence this code uses
+  for (let i = 0; i < seq.length; i++) nonce[NONCE_BYTES - seq.length + i]! ^= seq[i]!;
+  return nonce;
+}
+
+export function aeadSeal(key: Buffer, nonce: Buffer, aad: Uint8Array, plaintext: Uint8Array): Buffer {
+  const cipher = createCipheriv('aes-256-gcm', key, nonce);
+  cipher.setAAD(aad);
+  return Buffer.concat([cipher.update(plaintext), cipher.final(), cipher.getAuthTag()]);
+}
+
+export function aeadOpen(key: Buffer, nonce: Buffer, aad: Uint8Array, ciphertext: Uint8Array): Buffer {
+  const decipher = createDecipheriv('aes-256-gcm', key, nonce);
+  decipher.setAAD(aad);
+  decipher.setAuthTag(ciphertext.subarray(ciphertext.length - TAG_BYTES));
+  return Buffer.concat([decipher.update(ciphertext.subarray(0, ciphertext.length - TAG_BYTES)), decipher.final()]);
+}
+
+// ---- loginpipe's API ---------------------------------------------------------------------------
+
+/** A recovery public key ready to seal with. */
+export interface SealingKey { readonly kind: 'sealing'; readonly raw: Buffer }
+/** A recovery private key ready to open with. */
+export interface OpeningKey { readonly kind: 'opening'; readonly key: KeyObject }
+
+/** Why a sealed value did not open. The message never holds the value, clear or sealed. */
+export class SealedValueError extends Error {
+  constructor(readonly code: 'not_sealed' | 'unknown_format' | 'does_not_open', message: string) {
+    super(message);
+    this.name = 'SealedValueError';
+  }
+}
+
+export function importSealingKey(raw: Uint8Array): SealingKey {
+  if (raw.length !== X25519_KEY_BYTES) throw new RangeError(`an X25519 public key has ${X25519_KEY_BYTES} bytes, got ${raw.length}`);
+  publicKeyObject(raw); // throws now rather than at the first seal
+  return { kind: 'sealing', raw: Buffer.from(raw) };
+}
+
+export function importOpeningKey(raw: Uint8Array): OpeningKey {
+  if (raw.length !== X25519_KEY_BYTES) throw new RangeError(`an X25519 private key has ${X25519_KEY_BYTES} bytes, got ${raw.length}`);
+  return { kind: 'opening', key: privateKeyObject(raw) };
+}
+
+/** A fresh key pair as raw bytes (32 each), for `loginpipe keys generate`. */
+export function generateRawKeyPair(): { publicKey: Buffer; privateKey: Buffer } {
+  const pair = generateKeyPairSync('x25519');
+  return { publicKey: rawPublic(pair.publicKey), privateKey: rawPrivate(pair.privateKey) };
+}
+
+/** The raw public key that goes with a raw private key. */
+export function publicKeyOf(rawPrivateKey: Uint8Array): Buffer {
+  if (rawPrivateKey.length !== X25519_KEY_BYTES) throw new RangeError(`an X25519 private key has ${X25519_KEY_BYTES} bytes, got ${rawPrivateKey.length}`);
+  return rawPublic(createPublicKey(privateKeyObject(rawPrivateKey)));
+}
+
+/** Seals `plaintext` with `aad` (the event id's bytes) in the format above. */
+export function seal(publicKey: SealingKey, plaintext: Uint8Array, aad: Uint8Array): Buffer {
+  const ctx = setupBaseSender(publicKey.raw, INFO);
+  return Buffer.concat([Buffer.of(SEALED_FORMAT_V1), ctx.enc, aeadSeal(ctx.key, ctx.baseNonce, aad, plaintext)]);
+}
+
+/** Opens what seal() made, with the same aad; throws SealedValueError otherwise. */
+export function open(privateKey: OpeningKey, sealed: Uint8Array, aad: Uint8Array): Buffer {
+  if (sealed.length === 0) throw new SealedValueError('not_sealed', 'no sealed value');
+  if (sealed[0] !== SEALED_FORMAT_V1) throw new SealedValueError('unknown_format', `sealed value of unknown format ${sealed[0]}`);
+  if (sealed.length < 1 + ENC_BYTES + TAG_BYTES) throw new SealedValueError('unknown_format', 'sealed value too short to be one');
+  try {
+    const ctx = setupBaseRecipient(sealed.subarray(1, 1 + ENC_BYTES), privateKey.key, INFO);
+    return aeadOpen(ctx.key, ctx.baseNonce, aad, sealed.subarray(1 + ENC_BYTES));
+  } catch {
+    // The underlying error is dropped on purpose: one message for all, and nothing of the input.
+    throw new SealedValueError('does_not_open', 'sealed value does not open: wrong private key, tampered value, or sealed for another event');
+  }
+}
+
+/** For text values: the UTF-8 of the value, sealed with the event id's UTF-8 as aad. */
+export function sealText(publicKey: SealingKey, value: string, eventId: string): Buffer {
+  return seal(publicKey, Buffer.from(value, 'utf8'), Buffer.from(eventId, 'utf8'));
+}
+
+export function openText(privateKey: OpeningKey, sealed: Uint8Array, eventId: string): string {
+  return open(privateKey, sealed, Buffer.from(eventId, 'utf8')).toString('utf8');
+}
+
+/** Exposed for the cross-check with another implementation in the unit tests. */
+export const SEALED_INFO: Uint8Array = INFO;
