@@ -132,15 +132,19 @@ export interface PipelineTopics {
   dlqTopic: string;
   topicPartitions: number;
   replicationFactor: number;
+  /** retention.ms of the raw and dead-letter topics, which hold clear PII; unset: the broker's default. */
+  rawRetentionMs?: number;
+  dlqRetentionMs?: number;
 }
 
 export function pipelineTopicSpecs(t: PipelineTopics): TopicSpec[] {
-  const sized = [{ name: 'max.message.bytes', value: String(MAX_RAW_RECORD_BYTES) }];
+  const sized = { name: 'max.message.bytes', value: String(MAX_RAW_RECORD_BYTES) };
+  const retention = (ms: number | undefined) => (ms === undefined ? [] : [{ name: 'retention.ms', value: String(ms) }]);
   return [
-    { topic: t.rawTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: sized },
+    { topic: t.rawTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: [sized, ...retention(t.rawRetentionMs)] },
     { topic: t.cleanTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor },
     // The dead-letter topic carries raw bodies verbatim, so it must take what the raw topic takes.
-    { topic: t.dlqTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: sized },
+    { topic: t.dlqTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: [sized, ...retention(t.dlqRetentionMs)] },
   ];
 }
 

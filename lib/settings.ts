@@ -47,6 +47,9 @@ export const kafkaSecuritySettings = {
   });
 }
 
+const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;
+const TEN_YEARS_MS = 3650 * 24 * 3600 * 1000;
+
 export const kafkaSettings = {
   brokers: setting('KAFKA_BROKERS', 'Kafka bootstrap servers, comma-separated', '127.0.0.1:9092', list),
   clientId: setting('KAFKA_CLIENT_ID', 'Client id prefix sent to Kafka', 'loginpipe', topicName),
@@ -57,6 +60,9 @@ export const kafkaSettings = {
   sessionTimeoutMs: setting('KAFKA_SESSION_TIMEOUT_MS', 'Consumer group session timeout: how soon a crashed instance\'s partitions go to the others', '10000', integer(6_000, 300_000)),
   replicationFactor: setting('TOPIC_REPLICATION_FACTOR', 'Replication factor for topics loginpipe creates', '1', integer(1, 16)),
   ...kafkaSecuritySettings,
+  // The raw and dead-letter topics hold clear ip and device_id: their retention is how long.
+  rawRetentionMs: setting('RAW_RETENTION_MS', 'retention.ms of the raw topic when loginpipe creates it: how long clear PII stays there', String(SEVEN_DAYS_MS), integer(60_000, TEN_YEARS_MS)),
+  dlqRetentionMs: setting('DLQ_RETENTION_MS', 'retention.ms of the dead-letter topic when loginpipe creates it: how long clear PII stays there', String(SEVEN_DAYS_MS), integer(60_000, TEN_YEARS_MS)),
 };
 
 export const registrySettings = {

@@ -2,9 +2,11 @@ import { hostname } from 'node:os';
 import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/config.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
 import { parseHmacKey } from './mask.js';
+import { sealingSettings } from '../lib/pii/settings.js';
 
 export const piiSettings = {
   hmacKey: secretSetting('PII_HMAC_KEY', 'Secret key (base64, at least 32 bytes) for masking ip and device_id; make one with `openssl rand -base64 32`', undefined, parseHmacKey),
+  ...sealingSettings,
 };
 
 export const processorSettings = {
