@@ -17,8 +17,19 @@ export type Outcome =
   | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined };
 
 export type Masker = (canonical: string) => string;
+/** Seals a clear value to the recovery key, bound to the event id (lib/pii/hpke.ts sealText). */
+export type Sealer = (clear: string, eventId: string) => Buffer;
 
-export function transform(input: RawInput, mask: Masker): Outcome {
+export interface PiiOptions {
+  /** PII_HMAC_KEY_ID of the masker's key, stored with the masks. */
+  maskKeyId: string | null;
+  /** With a recovery key: seals the canonical ip and the device id; null seals nothing. */
+  seal: Sealer | null;
+}
+
+export const NO_PII_OPTIONS: PiiOptions = { maskKeyId: null, seal: null };
+
+export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PII_OPTIONS): Outcome {
   const messageId = headerText(input.headers, HEADER_MESSAGE_ID);
   if (messageId === undefined || messageId === '') {
     return { kind: 'dead', code: 'missing_metadata', message: `header ${HEADER_MESSAGE_ID} is missing: the event has no id to deduplicate by`, messageId };
@@ -45,6 +56,9 @@ export function transform(input: RawInput, mask: Masker): Outcome {
       locale: e.locale,
       app_version: e.appVersion,
       login_time: loginTime,
+      sealed_ip: pii.seal === null ? null : pii.seal(e.ip, messageId),
+      sealed_device_id: pii.seal === null ? null : pii.seal(e.deviceId, messageId),
+      mask_key_id: pii.maskKeyId,
     },
   };
 }

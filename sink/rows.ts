@@ -11,6 +11,9 @@ export interface UserLoginRow {
   locale: string | null;
   app_version: number | null;
   create_date: string;
+  sealed_ip: Buffer | null;
+  sealed_device_id: Buffer | null;
+  mask_key_id: string | null;
 }
 
 /**
@@ -27,6 +30,9 @@ export const ROW_SOURCES: { readonly [C in keyof UserLoginRow]: keyof UserLogin 
   locale: 'locale',
   app_version: 'app_version',
   create_date: 'login_time',
+  sealed_ip: 'sealed_ip',
+  sealed_device_id: 'sealed_device_id',
+  mask_key_id: 'mask_key_id',
 };
 
 export const ROW_COLUMNS = Object.keys(ROW_SOURCES) as readonly (keyof UserLoginRow)[];
@@ -41,6 +47,10 @@ export function toRow(r: UserLogin): UserLoginRow {
     locale: r.locale,
     app_version: r.app_version === null ? null : encodeAppVersion(r.app_version),
     create_date: utcDate(r.login_time),
+    // Records written before these fields existed decode with their defaults: null.
+    sealed_ip: r.sealed_ip ?? null,
+    sealed_device_id: r.sealed_device_id ?? null,
+    mask_key_id: r.mask_key_id ?? null,
   };
 }
 

@@ -16,6 +16,10 @@ export interface UserLogin {
   locale: string | null;
   app_version: string | null;
   login_time: number;
+  /** Added later (optional in the schema): sealed copies of the clear values, and the mask's key. */
+  sealed_ip: Buffer | null;
+  sealed_device_id: Buffer | null;
+  mask_key_id: string | null;
 }
 
 /**
@@ -25,6 +29,7 @@ export interface UserLogin {
  */
 export const USER_LOGIN_FIELDS = [
   'event_id', 'user_id', 'device_type', 'masked_ip', 'masked_device_id', 'locale', 'app_version', 'login_time',
+  'sealed_ip', 'sealed_device_id', 'mask_key_id',
 ] as const satisfies readonly (keyof UserLogin)[];
 type Unlisted = Exclude<keyof UserLogin, (typeof USER_LOGIN_FIELDS)[number]>;
 const everyFieldListed: [Unlisted] extends [never] ? true : Unlisted = true;

@@ -70,6 +70,9 @@ const BASE: UserLogin = {
   locale: 'RU',
   app_version: '2.3.0',
   login_time: ms('2024-03-09T23:59:59.999Z'),
+  sealed_ip: null,
+  sealed_device_id: null,
+  mask_key_id: null,
 };
 
 const BASE_ROW: UserLoginRow = {
@@ -81,6 +84,9 @@ const BASE_ROW: UserLoginRow = {
   locale: 'RU',
   app_version: 2_003_000,
   create_date: '2024-03-09',
+  sealed_ip: null,
+  sealed_device_id: null,
+  mask_key_id: null,
 };
 
 const rows: { name: string; input: UserLogin; expected: UserLoginRow }[] = [
@@ -93,6 +99,7 @@ const rows: { name: string; input: UserLogin; expected: UserLoginRow }[] = [
   { name: 'a null app_version stays null', input: { ...BASE, app_version: null }, expected: { ...BASE_ROW, app_version: null } },
   { name: 'null device_type and locale stay null', input: { ...BASE, device_type: null, locale: null }, expected: { ...BASE_ROW, device_type: null, locale: null } },
   { name: 'create_date is the UTC date of login_time', input: { ...BASE, login_time: ms('2024-03-10T00:00:00.000Z') }, expected: { ...BASE_ROW, create_date: '2024-03-10' } },
+  { name: 'sealed values and the mask key id pass through unchanged', input: { ...BASE, sealed_ip: Buffer.from([1, 2]), sealed_device_id: Buffer.from([3]), mask_key_id: 'k1' }, expected: { ...BASE_ROW, sealed_ip: Buffer.from([1, 2]), sealed_device_id: Buffer.from([3]), mask_key_id: 'k1' } },
   { name: 'unicode text passes through unchanged', input: { ...BASE, user_id: 'пользователь-😀', locale: 'e\u0301s' }, expected: { ...BASE_ROW, user_id: 'пользователь-😀', locale: 'e\u0301s' } },
 ];
 

@@ -49,6 +49,9 @@ const CLEAN = {
     locale: 'RU',
     app_version: '2.3.0',
     login_time: 1_700_000_000_123,
+    sealed_ip: null,
+    sealed_device_id: null,
+    mask_key_id: null,
   },
 };
 

@@ -19,7 +19,12 @@ const FULL: UserLogin = {
   locale: 'RU',
   app_version: '2.3.0',
   login_time: 1_700_000_000_123,
+  sealed_ip: null,
+  sealed_device_id: null,
+  mask_key_id: null,
 };
+/** With the fields added for sealing (bytes as Buffers, as avsc gives them back). */
+const SEALED: UserLogin = { ...FULL, sealed_ip: Buffer.from([1, 0, 255, 7]), sealed_device_id: Buffer.alloc(300, 0xab), mask_key_id: '1a2b3c4d' };
 
 // ---- an independent Avro encoder for this one schema (spec section "Binary Encoding") ------------
 
@@ -36,6 +41,7 @@ function avroLong(n: number): number[] {
 }
 const avroString = (s: string) => { const b = Buffer.from(s, 'utf8'); return [...avroLong(b.length), ...b]; };
 const avroNullable = (s: string | null) => (s === null ? avroLong(0) : [...avroLong(1), ...avroString(s)]);
+const avroNullableBytes = (b: Buffer | null) => (b === null ? avroLong(0) : [...avroLong(1), ...avroLong(b.length), ...b]);
 
 function oracleEncode(r: UserLogin): Buffer {
   return Buffer.from([
@@ -47,13 +53,17 @@ function oracleEncode(r: UserLogin): Buffer {
     ...avroNullable(r.locale),
     ...avroNullable(r.app_version),
     ...avroLong(r.login_time),
+    ...avroNullableBytes(r.sealed_ip),
+    ...avroNullableBytes(r.sealed_device_id),
+    ...avroNullable(r.mask_key_id),
   ]);
 }
 
 test('the oracle agrees with bytes worked out by hand for a tiny record', () => {
-  const r: UserLogin = { event_id: 'a', user_id: 'b', device_type: null, masked_ip: 'c', masked_device_id: 'd', locale: null, app_version: '1', login_time: 1 };
-  // "a" = len 1 (zig-zag 02) + 61; null branch = 00; branch 1 = 02; long 1 = zig-zag 02.
-  assert.is(oracleEncode(r).toString('hex'), '0261' + '0262' + '00' + '0263' + '0264' + '00' + '02' + '0231' + '02');
+  const r: UserLogin = { event_id: 'a', user_id: 'b', device_type: null, masked_ip: 'c', masked_device_id: 'd', locale: null, app_version: '1', login_time: 1, sealed_ip: Buffer.from([0xff]), sealed_device_id: null, mask_key_id: 'k' };
+  // "a" = len 1 (zig-zag 02) + 61; null branch = 00; branch 1 = 02; long 1 = zig-zag 02;
+  // bytes [ff] in branch 1 = 02 + len 02 + ff.
+  assert.is(oracleEncode(r).toString('hex'), '0261' + '0262' + '00' + '0263' + '0264' + '00' + '02' + '0231' + '02' + '0202ff' + '00' + '02026b');
   assert.is(userLoginType.toBuffer(r).toString('hex'), oracleEncode(r).toString('hex'));
 });
 
@@ -61,6 +71,8 @@ test('the oracle agrees with bytes worked out by hand for a tiny record', () => 
 
 const records: { name: string; input: UserLogin }[] = [
   { name: 'a full record', input: FULL },
+  { name: 'a record with sealed values and a mask key id', input: SEALED },
+  { name: 'empty sealed values (kept, not turned into null)', input: { ...SEALED, sealed_ip: Buffer.alloc(0), sealed_device_id: Buffer.alloc(0), mask_key_id: '' } },
   { name: 'every optional field null', input: { ...FULL, device_type: null, locale: null, app_version: null } },
   { name: 'empty strings (kept, not turned into null)', input: { ...FULL, device_type: '', locale: '', app_version: '' } },
   { name: 'unicode: Cyrillic, CJK, emoji and a combining accent', input: { ...FULL, user_id: 'пользователь-用户-😀', device_type: 'iPhone 15 Pro Max ✨', locale: 'e\u0301s-MX' } },
@@ -136,6 +148,14 @@ const F = {
 const writerSchema = (fields: Field[]) => ({ type: 'record', name: 'UserLogin', namespace: 'io.loginpipe', fields });
 
 const evolved: { name: string; input: { fields: Field[]; record: object }; expected: UserLogin }[] = [
+  {
+    name: 'a writer of the first version (no sealed values, no mask key id): they read as null',
+    input: {
+      fields: [F.event_id, F.user_id, F.device_type, F.masked_ip, F.masked_device_id, F.locale, F.app_version, F.login_time],
+      record: SEALED,
+    },
+    expected: FULL,
+  },
   {
     name: 'a writer with an extra field (with a default) in the middle: the field is skipped',
     input: {
@@ -213,7 +233,7 @@ for (const c of incompatible) {
 test('the schema file declares the fields of UserLogin, in wire order', () => {
   const schema = JSON.parse(USER_LOGIN_SCHEMA_TEXT) as { name: string; fields: { name: string }[] };
   assert.is(schema.name, 'UserLogin');
-  assert.equal(schema.fields.map((f) => f.name), ['event_id', 'user_id', 'device_type', 'masked_ip', 'masked_device_id', 'locale', 'app_version', 'login_time']);
+  assert.equal(schema.fields.map((f) => f.name), ['event_id', 'user_id', 'device_type', 'masked_ip', 'masked_device_id', 'locale', 'app_version', 'login_time', 'sealed_ip', 'sealed_device_id', 'mask_key_id']);
 });
 
 const subjects: { name: string; input: string; expected: string }[] = [

@@ -1,0 +1,61 @@
+// The processor's transform with a recovery key: the canonical ip and the device id are sealed,
+// bound to the event id, and the record says which key made its masks.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { createHmac } from 'node:crypto';
+import { generateRawKeyPair, importOpeningKey, importSealingKey, openText, sealText } from '../../lib/pii/hpke.js';
+import { keyFingerprint } from '../../lib/pii/settings.js';
+import { createMasker } from '../../processor/mask.js';
+import { transform, type PiiOptions, type RawInput } from '../../processor/transform.js';
+
+const KEY = Buffer.alloc(32, 5);
+const mask = createMasker(KEY);
+const hmac = (v: string) => createHmac('sha256', KEY).update(v, 'utf8').digest('hex');
+const pair = generateRawKeyPair();
+const sealing = importSealingKey(pair.publicKey);
+const opening = importOpeningKey(pair.privateKey);
+const pii: PiiOptions = { maskKeyId: keyFingerprint(KEY), seal: (clear, eventId) => sealText(sealing, clear, eventId) };
+
+const input = (id: string, ip: string, deviceId: string): RawInput => ({
+  value: Buffer.from(JSON.stringify({ user_id: 'u-1', ip, device_id: deviceId, device_type: 'ios' })),
+  headers: { 'sqs.message_id': Buffer.from(id), 'sqs.sent_timestamp': Buffer.from('1700000000000') },
+  timestamp: '1700000000000',
+});
+
+const cases: { name: string; ip: string; canonical: string; deviceId: string }[] = [
+  { name: 'an IPv4 address', ip: '203.0.113.9', canonical: '203.0.113.9', deviceId: '593-47-5928' },
+  { name: 'an IPv6 address, sealed in its canonical form', ip: '2001:0DB8:0000:0000:0000:0000:0000:0001', canonical: '2001:db8::1', deviceId: 'A1B2-C3D4-E5F6' },
+  { name: 'an IPv4-mapped address, sealed as plain IPv4', ip: '::ffff:198.51.100.2', canonical: '198.51.100.2', deviceId: 'ünï-😀' },
+];
+for (const c of cases) {
+  test(`with a recovery key, ${c.name} and the device id are sealed to it, bound to the event id`, () => {
+    const out = transform(input('evt-1', c.ip, c.deviceId), mask, pii);
+    assert.is(out.kind, 'clean');
+    if (out.kind !== 'clean') return;
+    const r = out.record;
+    assert.is(r.masked_ip, hmac(c.canonical));
+    assert.is(r.masked_device_id, hmac(c.deviceId));
+    assert.is(r.mask_key_id, keyFingerprint(KEY));
+    assert.is(openText(opening, r.sealed_ip!, 'evt-1'), c.canonical);
+    assert.is(openText(opening, r.sealed_device_id!, 'evt-1'), c.deviceId);
+    assert.throws(() => openText(opening, r.sealed_ip!, 'evt-2'));
+    for (const clear of [c.ip, c.canonical, c.deviceId]) {
+      assert.not.ok(r.sealed_ip!.includes(Buffer.from(clear)) || r.sealed_device_id!.includes(Buffer.from(clear)), 'clear bytes in a sealed value');
+      assert.not.ok(JSON.stringify(out).includes(clear), 'clear value in the outcome');
+    }
+  });
+}
+
+test('without a recovery key nothing is sealed, and the key id still names the masks', () => {
+  const out = transform(input('evt-1', '203.0.113.9', 'd'), mask, { maskKeyId: 'k-2026', seal: null });
+  assert.ok(out.kind === 'clean' && out.record.sealed_ip === null && out.record.sealed_device_id === null && out.record.mask_key_id === 'k-2026');
+});
+
+test('a dead letter seals nothing', () => {
+  let calls = 0;
+  const out = transform(input('evt-1', '999.1.1.1', 'd'), mask, { maskKeyId: 'k', seal: (v, id) => { calls++; return sealText(sealing, v, id); } });
+  assert.is(out.kind, 'dead');
+  assert.is(calls, 0);
+});
+
+test.run();
