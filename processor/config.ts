@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/config.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
 import { parseHmacKey } from './mask.js';
-import { sealingSettings } from '../lib/pii/settings.js';
+import { sealingKeyFrom, sealingSettings } from '../lib/pii/settings.js';
 
 export const piiSettings = {
   hmacKey: secretSetting('PII_HMAC_KEY', 'Secret key (base64, at least 32 bytes) for masking ip and device_id; make one with `openssl rand -base64 32`', undefined, parseHmacKey),
@@ -29,5 +29,7 @@ export const processorSettings = {
 export type ProcessorConfig = Parsed<typeof processorSettings>;
 
 export function loadProcessorConfig(env: NodeJS.ProcessEnv = process.env): ProcessorConfig {
-  return loadSettings(processorSettings, env);
+  const cfg = loadSettings(processorSettings, env);
+  sealingKeyFrom(cfg); // refuses both PII_RECOVERY_PUBLIC_KEY and its _FILE at start
+  return cfg;
 }

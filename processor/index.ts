@@ -14,6 +14,7 @@ import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/
 import type { ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
+import { piiOptionsFrom } from './pii-options.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
@@ -29,6 +30,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   const registry = new SchemaRegistry(cfg.registryUrl);
   const encode = await new Outage('registry', log).ride(() => createUserLoginEncoder(registry, cfg.cleanTopic), { isTransient: isTransientRegistryError });
   const mask = createMasker(cfg.hmacKey);
+  const pii = piiOptionsFrom(cfg);
 
   const producer = new TransactionalProducer(
     cfg.transactionalId,
@@ -104,7 +106,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     const deadCodes = new Map<DeadLetterCode, number>();
     for (const i of plan.write) {
       const m = batch.messages[i]!;
-      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask);
+      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, pii);
       if (outcome.kind === 'clean') {
         clean.push({ key: outcome.key, value: encode(outcome.record), timestamp: String(outcome.record.login_time) });
       } else {
@@ -164,7 +166,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
-  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId }, 'processor started');
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, maskKeyId: pii.maskKeyId, sealing: pii.seal !== null }, 'processor started');
 
   let stopping: Promise<void> | undefined;
   return {
