@@ -2,17 +2,17 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { migrate } from '../../sink/migrate.js';
+import { loadMigrations, migrate } from '../../sink/migrate.js';
 import { ROW_COLUMNS } from '../../sink/rows.js';
 import { db } from './harness.js';
 
 const freshSchema = () => `t_mig_${randomUUID().slice(0, 8)}`;
 const drop = (schema: string) => db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
 
-test('migrate creates user_logins with the assignment columns plus event_id as primary key', async () => {
+test('migrate creates user_logins with the assignment columns plus event_id as primary key, and the PII columns', async () => {
   const schema = freshSchema();
   try {
-    assert.equal(await migrate(db, schema), ['001_user_logins.sql']);
+    assert.equal(await migrate(db, schema), ['001_user_logins.sql', '002_pii_sealed_and_audit.sql']);
     const cols = await db.any(`SELECT column_name, data_type, character_maximum_length AS len, is_nullable
       FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'user_logins' ORDER BY column_name`, [schema]);
     assert.equal(cols.map((c) => [c.column_name, c.data_type, c.len]), [
@@ -21,8 +21,11 @@ test('migrate creates user_logins with the assignment columns plus event_id as p
       ['device_type', 'character varying', 32],
       ['event_id', 'character varying', 128],
       ['locale', 'character varying', 32],
+      ['mask_key_id', 'text', null],
       ['masked_device_id', 'character varying', 256],
       ['masked_ip', 'character varying', 256],
+      ['sealed_device_id', 'bytea', null],
+      ['sealed_ip', 'bytea', null],
       ['user_id', 'character varying', 128],
     ]);
     const pk = await db.one(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
@@ -58,7 +61,7 @@ test('concurrent migrations wait for each other and both succeed', async () => {
   const schema = freshSchema();
   try {
     const results = await Promise.all([migrate(db, schema), migrate(db, schema), migrate(db, schema)]);
-    assert.is(results.flat().length, 1, 'the migration ran exactly once');
+    assert.is(results.flat().length, loadMigrations().length, 'each migration ran exactly once');
   } finally {
     await drop(schema);
   }
