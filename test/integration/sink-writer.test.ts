@@ -22,13 +22,13 @@ function row(i: number, extra: Partial<UserLoginRow> = {}): UserLoginRow {
   return {
     event_id: `evt-${String(i).padStart(5, '0')}`, user_id: `user-${i}`, device_type: i % 2 ? 'android' : null,
     masked_ip: 'a'.repeat(64), masked_device_id: 'b'.repeat(64), locale: i % 3 ? 'DE' : null,
-    app_version: i % 4 ? 2003000 + i : null, create_date: '2026-12-02', ...extra,
+    app_version: i % 4 ? 2003000 + i : null, create_date: '2026-12-02', sealed_ip: null, sealed_device_id: null, mask_key_id: null, ...extra,
   };
 }
 
 async function landed(schema: string): Promise<UserLoginRow[]> {
   const rows = await db.any(`SELECT event_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version,
-    to_char(create_date, 'YYYY-MM-DD') AS create_date FROM $1:name.user_logins ORDER BY event_id`, [schema]);
+    to_char(create_date, 'YYYY-MM-DD') AS create_date, sealed_ip, sealed_device_id, mask_key_id FROM $1:name.user_logins ORDER BY event_id`, [schema]);
   return rows as UserLoginRow[];
 }
 
@@ -38,6 +38,8 @@ test('hostile text round-trips through COPY unchanged, and NULLs stay NULL', asy
     await migrate(db, schema);
     const hostile = ['tab\there', 'new\nline', 'cr\r\nlf', 'back\\slash\\', '\\N', '\\.', 'Zoë 東京 🚀', `'); DROP TABLE x; --`, ''];
     const rows = hostile.map((text, i) => row(i, { user_id: text === '' ? 'u' : text, device_type: i === 8 ? '' : null, locale: text.slice(0, 32) || null }));
+    // bytea through COPY: bytes that are COPY's own specials, and an empty value.
+    rows[1] = { ...rows[1]!, sealed_ip: Buffer.from([0x5c, 0x09, 0x0a, 0x0d, 0x00, 0xff]), sealed_device_id: Buffer.alloc(0), mask_key_id: 'k\\1' };
     const result = await createWriter(db, schema)(rows, same);
     assert.equal(counts(result), { inserted: rows.length, duplicates: 0, rejected: [] });
     assert.equal(await landed(schema), rows);

@@ -36,6 +36,11 @@ test('copyText: columns in the given order, tab-separated, one newline-terminate
   assert.is(copyText(rows, ['c', 'a', 'b']), '7\tx\\ty\t\\N\n\\N\tline\\nbreak\tok\n');
 });
 
+test('copyField: a Buffer (bytea) is written in hex format with its backslash escaped', () => {
+  assert.is(copyField(Buffer.from([0x5c, 0x09, 0x00, 0xff])), '\\\\x5c0900ff');
+  assert.is(copyField(Buffer.alloc(0)), '\\\\x');
+});
+
 test('copyText: no rows is no text', () => {
   assert.is(copyText([], ['a']), '');
 });

@@ -89,7 +89,7 @@ test('a dead letter shows code, message and source, and its value only when aske
 });
 
 test('a clean record shows its masks and fields; hostile text cannot drive a terminal', () => {
-  const v = cleanView(AT_VIEW, { event_id: 'm-1', user_id: 'u\u001b[2J', device_type: null, masked_ip: 'ab'.repeat(32), masked_device_id: 'cd'.repeat(32), locale: 'en', app_version: '1.2.3', login_time: 1700000000123 });
+  const v = cleanView(AT_VIEW, { event_id: 'm-1', user_id: 'u\u001b[2J', device_type: null, masked_ip: 'ab'.repeat(32), masked_device_id: 'cd'.repeat(32), locale: 'en', app_version: '1.2.3', login_time: 1700000000123, sealed_ip: null, sealed_device_id: null, mask_key_id: null });
   assert.ok(v.line.includes(`masked_ip=${'ab'.repeat(32)}`));
   assert.ok(v.line.includes('device_type=-'));
   assert.ok(v.line.includes('2023-11-14T22:13:20.123Z'));
