@@ -143,7 +143,8 @@ for (const c of roundTrips) {
     const sealed = sealText(sealing, c.value, EVENT);
     assert.is(sealed[0], SEALED_FORMAT_V1);
     assert.is(sealed.length, 1 + 32 + Buffer.byteLength(c.value) + 16);
-    assert.not.ok(sealed.includes(Buffer.from(c.value)), 'the clear value shows in the sealed bytes');
+    // (A value of one or two bytes turns up in random bytes by chance; longer ones must not.)
+    if (Buffer.byteLength(c.value) >= 4) assert.not.ok(sealed.includes(Buffer.from(c.value)), 'the clear value shows in the sealed bytes');
     assert.is(openText(opening, sealed, EVENT), c.value);
   });
 }
