@@ -21,6 +21,8 @@ export interface Flag {
   short?: string;
   default?: string;
   required?: boolean;
+  /** May be given several times (string flags only): the command gets every value, in order. */
+  multiple?: boolean;
   /** Turns the text into the value the command gets; throws an Error whose message says what is wrong. */
   parse?: (raw: string) => unknown;
 }
@@ -67,8 +69,10 @@ export function parseCommandLine(program: string, commands: readonly Command[], 
     return { kind: 'help', text: commandHelp(program, command, path) };
   }
   const { command, path, remaining } = findCommand(commands, argv, []);
-  const options: Record<string, { type: 'string' | 'boolean'; short?: string }> = { help: { type: 'boolean', short: 'h' } };
-  for (const [name, f] of Object.entries(command.flags ?? {})) options[name] = f.short ? { type: f.type, short: f.short } : { type: f.type };
+  const options: Record<string, { type: 'string' | 'boolean'; short?: string; multiple?: boolean }> = { help: { type: 'boolean', short: 'h' } };
+  for (const [name, f] of Object.entries(command.flags ?? {})) {
+    options[name] = { type: f.type, ...(f.short ? { short: f.short } : {}), ...(f.multiple ? { multiple: true } : {}) };
+  }
   let parsed: ReturnType<typeof parseArgs>;
   try {
     parsed = parseArgs({ args: [...remaining], options, strict: true, allowPositionals: true });
@@ -87,6 +91,16 @@ export function parseCommandLine(program: string, commands: readonly Command[], 
     const given = parsed.values[name];
     if (f.type === 'boolean') {
       flags[name] = given === true;
+      continue;
+    }
+    if (f.multiple) {
+      const values = Array.isArray(given) ? given.filter((v): v is string => typeof v === 'string') : [];
+      if (values.length === 0 && f.required) throw new UsageError(`${path.join(' ')}: --${name} is required (${f.description})`, path);
+      try {
+        flags[name] = values.length === 0 ? undefined : values.map((v) => (f.parse ? f.parse(v) : v));
+      } catch (err) {
+        throw new UsageError(`${path.join(' ')}: --${name} ${err instanceof Error ? err.message : String(err)}`, path);
+      }
       continue;
     }
     const raw = typeof given === 'string' ? given : f.default;
@@ -130,6 +144,22 @@ function findCommand(commands: readonly Command[], words: readonly string[], pat
   return { command, path: here, remaining: rest };
 }
 
+/**
+ * The parsed flags written out again as argv, for commands that keep a parser of their own
+ * behind the table (the PII commands check their arguments' meaning there).
+ */
+export function asArgv(args: ParsedArgs): string[] {
+  const argv: string[] = [];
+  for (const [name, value] of Object.entries(args.flags)) {
+    if (value === true) argv.push(`--${name}`);
+    // --name=value: a value that starts with dashes must not read as a flag.
+    else if (Array.isArray(value)) for (const v of value) argv.push(`--${name}=${String(v)}`);
+    else if (value !== undefined && value !== false) argv.push(`--${name}=${String(value)}`);
+  }
+  for (const v of Object.values(args.positionals)) if (v !== undefined) argv.push(v);
+  return argv;
+}
+
 /** parseArgs's messages name the flag; they are reworded to our style and made printable. */
 function explainParseError(err: unknown): string {
   const code = (err as { code?: string }).code;
@@ -158,7 +188,7 @@ function usageLine(c: Command): string {
     return p.optional ? `[${inner}]` : `<${inner}>`;
   });
   const flags = Object.entries(c.flags ?? {}).map(([name, f]) => {
-    const text = f.type === 'boolean' ? `--${name}` : `--${name} ${f.value ?? 'VALUE'}`;
+    const text = (f.type === 'boolean' ? `--${name}` : `--${name} ${f.value ?? 'VALUE'}`) + (f.multiple ? '...' : '');
     return f.required ? text : `[${text}]`;
   });
   return [c.name, ...pos, ...flags].join(' ');

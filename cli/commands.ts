@@ -10,8 +10,28 @@ import { stackCommand } from './stack.js';
 import { tailCommand, type TailTopic } from './tail.js';
 import { statusCommand } from './status.js';
 import { dlqReplay, dlqShow, dlqStats } from './dlq.js';
+import { asArgv, UsageError } from './args.js';
+import { keysCommand } from './keys.js';
+import { revealCommand } from './reveal.js';
+import { rekeyCommand } from './rekey.js';
+import { forgetCommand } from './forget.js';
+import { AuditUsageError } from '../lib/pii/audit.js';
 
 const out = (line: string) => { process.stdout.write(line + '\n'); };
+const err = (line: string) => { process.stderr.write(line + '\n'); };
+
+/** The PII commands check their arguments' meaning themselves; a refusal there is bad usage too. */
+async function asUsage<T>(path: string[], fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof AuditUsageError) throw new UsageError(`${path.join(' ')}: ${e.message}`, path);
+    throw e;
+  }
+}
+
+const REASON = { type: 'string', value: 'TEXT', required: true, description: 'why: recorded in pii_audit' } as const;
+const REQUESTED_BY = { type: 'string', value: 'WHO', description: 'on whose behalf, recorded in pii_audit beside the operating-system user' } as const;
 const now = () => Date.now();
 
 const service = (name: ServiceKind, description: string): Command => ({ name, description, run: () => serve([name]) });
@@ -111,5 +131,51 @@ export const COMMANDS: readonly Command[] = [
         run: ({ flags }) => dlqReplay({ code: flags.code as string, sinceMs: flags.since as number | undefined, dryRun: flags['dry-run'] as boolean, json: flags.json as boolean }, out),
       },
     ],
+  },
+  {
+    name: 'keys',
+    description: 'recovery key pairs for sealing PII',
+    subcommands: [
+      {
+        name: 'generate',
+        description: 'write a new key pair: DIR/recovery.key (owner-only) and DIR/recovery.pub, and print the public key',
+        flags: { out: { type: 'string', value: 'DIR', required: true, description: 'folder to write the key files into (never overwritten)' } },
+        run: ({ flags }) => asUsage(['keys', 'generate'], async () => keysCommand('generate', flags.out as string, out, err)),
+      },
+    ],
+  },
+  {
+    name: 'reveal',
+    description: 'open the sealed ip and device_id of chosen rows with PII_RECOVERY_PRIVATE_KEY_FILE, audited in pii_audit',
+    flags: {
+      'event-id': { type: 'string', value: 'ID', multiple: true, description: 'a row by its event id (repeatable)' },
+      'user-id': { type: 'string', value: 'U', description: 'every row of one user' },
+      'masked-ip': { type: 'string', value: 'HEX', description: 'every row with this masked ip' },
+      reason: REASON,
+      'requested-by': REQUESTED_BY,
+      json: { type: 'boolean', description: 'one JSON object per row, for scripts' },
+    },
+    run: (a) => asUsage(a.path, () => revealCommand(asArgv(a), out, err)),
+  },
+  {
+    name: 'rekey',
+    description: 'recompute the masks of rows made under another PII_HMAC_KEY_ID from their sealed values, in batches, audited',
+    flags: {
+      reason: REASON,
+      'requested-by': REQUESTED_BY,
+      'batch-size': { type: 'string', value: 'N', default: '500', description: 'rows per transaction' },
+    },
+    run: (a) => asUsage(a.path, () => rekeyCommand(asArgv(a), out, err)),
+  },
+  {
+    name: 'forget',
+    description: 'remove a user\'s sealed values (or, with --delete-rows, their rows), audited',
+    flags: {
+      'user-id': { type: 'string', value: 'U', required: true, description: 'the user to forget' },
+      reason: REASON,
+      'requested-by': REQUESTED_BY,
+      'delete-rows': { type: 'boolean', description: 'delete the user\'s rows instead of clearing their sealed values' },
+    },
+    run: (a) => asUsage(a.path, () => forgetCommand(asArgv(a), out)),
   },
 ];

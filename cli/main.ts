@@ -4,14 +4,10 @@ import { ConfigError } from '../lib/config.js';
 import { errorMessage } from '../lib/errors.js';
 import { commandHelp, parseCommandLine, programHelp, UsageError, type Command } from './args.js';
 import { COMMANDS } from './commands.js';
-import { PII_COMMANDS } from './pii-commands.js';
 
 const PROGRAM = 'loginpipe';
 
 async function main(argv: string[]): Promise<number> {
-  // The PII commands parse their own arguments (reveal takes --event-id several times).
-  const pii = PII_COMMANDS[argv[0] ?? ''];
-  if (pii !== undefined) return pii(argv.slice(1));
   const parsed = parseCommandLine(PROGRAM, COMMANDS, argv);
   if (parsed.kind === 'help') {
     process.stdout.write(parsed.text + '\n');
