@@ -6,6 +6,7 @@ import type { Kafka } from 'kafkajs';
 import { loadSettings } from '../lib/config.js';
 import { kafkaSettings } from '../lib/settings.js';
 import { createSqsClient, queueDepth } from '../lib/sqs.js';
+import { redriveTarget } from '../lib/sqs-depth.js';
 import { openDb, closeAllDbs } from '../lib/db.js';
 import { errorMessage } from '../lib/errors.js';
 import { parseDeadLetter } from '../lib/records/dead-letter.js';
@@ -15,7 +16,6 @@ import { databaseSettings, sinkSettings } from '../sink/config.js';
 import { statusSettings } from './config.js';
 import { cliKafka, requireTopic, stopOnSignal, type Out } from './cli-context.js';
 import { groupLag, type GroupLag } from './lag.js';
-import { redriveTarget } from './redrive.js';
 import { countByCode } from './replay-plan.js';
 import { scanTopic } from './topic-scan.js';
 import { formatStatus, statusJson, type Part, type QueueDepth, type ServiceReadiness, type StatusSnapshot } from './status-view.js';
@@ -52,9 +52,9 @@ async function depthOf(sqs: SQSClient, url: string): Promise<QueueDepth> {
 async function redriveDepth(sqs: SQSClient, queueUrl: string): Promise<QueueDepth | null> {
   const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['RedrivePolicy'] }));
   const target = redriveTarget(attrs.Attributes?.RedrivePolicy);
-  if (target === null) return null;
-  const found = await sqs.send(new GetQueueUrlCommand({ QueueName: target.queueName, QueueOwnerAWSAccountId: target.accountId || undefined }));
-  if (!found.QueueUrl) throw new Error(`redrive queue ${target.queueName} has no URL`);
+  if (target === undefined) return null;
+  const found = await sqs.send(new GetQueueUrlCommand({ QueueName: target.name, QueueOwnerAWSAccountId: target.accountId }));
+  if (!found.QueueUrl) throw new Error(`redrive queue ${target.name} has no URL`);
   return depthOf(sqs, found.QueueUrl);
 }
 

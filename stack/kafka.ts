@@ -7,11 +7,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { Kafka, logLevel } from 'kafkajs';
 import { jarsIn, javaCommand, jvm } from './java.js';
 import { paths, shown } from './paths.js';
 import type { LocalService } from './service.js';
-import { tcpOpen } from './wait.js';
+import { kafkaAnswers } from './wait.js';
 
 const HOST = '127.0.0.1';
 const PORT = 9092;
@@ -103,27 +102,6 @@ async function formatStorageOnce(): Promise<void> {
   }
 }
 
-/** A real admin round trip: an open port alone also answers while the broker is still loading. */
-async function adminAnswers(): Promise<boolean> {
-  if (!(await tcpOpen(HOST, PORT))) return false;
-  const admin = new Kafka({
-    clientId: 'loginpipe-stack-probe',
-    brokers: [`${HOST}:${PORT}`],
-    connectionTimeout: 1000,
-    requestTimeout: 3000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-}
 
 const broker = jvm({
   name: 'kafka',
@@ -143,7 +121,7 @@ export const kafkaBroker: LocalService = {
   logFile: broker.logFile,
   startTimeoutMs: 90_000,
   ownedByStack: true,
-  answers: adminAnswers,
+  answers: () => kafkaAnswers(KAFKA_BROKER),
   pid: broker.pid,
   alive: broker.alive,
   async launch() {

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { jarsIn, javaCommand } from './java.js';
 import { paths } from './paths.js';
-import { tcpOpen } from './wait.js';
+import { kafkaAnswers, tcpOpen } from './wait.js';
 import { waitUntil } from '../lib/wait-until.js';
 
 const run = promisify(execFile);
@@ -128,7 +128,7 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
   };
 
   try {
-    await waitUntil(() => adminAnswers(`${HOST}:${internal}`), {
+    await waitUntil(() => kafkaAnswers(`${HOST}:${internal}`), {
       timeoutMs: 90_000,
       intervalMs: 500,
       what: `the secure test broker to answer on ${HOST}:${internal}`,
@@ -148,18 +148,4 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
     logFile,
     stop,
   };
-}
-
-/** An admin round trip on the plaintext listener (an open port alone answers sooner). */
-async function adminAnswers(broker: string): Promise<boolean> {
-  const admin = new Kafka({ clientId: 'secure-kafka-probe', brokers: [broker], connectionTimeout: 1000, retry: { retries: 0 }, logLevel: logLevel.NOTHING }).admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
 }

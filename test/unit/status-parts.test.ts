@@ -2,7 +2,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { groupLag } from '../../cli/lag.js';
-import { redriveTarget } from '../../cli/redrive.js';
 import { formatStatus, statusJson, type StatusSnapshot } from '../../cli/status-view.js';
 
 const lags: { name: string; ends: { partition: number; high: string; low: string }[]; committed: { partition: number; offset: string }[]; lags: string[]; committedOut: (string | null)[]; total: string }[] = [
@@ -27,22 +26,7 @@ for (const c of lags) {
   });
 }
 
-const policies: { name: string; policy: string | undefined; target: ReturnType<typeof redriveTarget> }[] = [
-  { name: 'AWS form', policy: '{"deadLetterTargetArn":"arn:aws:sqs:eu-west-1:123456789012:logins-dlq","maxReceiveCount":"5"}', target: { region: 'eu-west-1', accountId: '123456789012', queueName: 'logins-dlq', maxReceiveCount: 5 } },
-  { name: 'a numeric count and a FIFO queue', policy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:000000000000:d.fifo","maxReceiveCount":3}', target: { region: 'us-east-1', accountId: '000000000000', queueName: 'd.fifo', maxReceiveCount: 3 } },
-  { name: 'no policy', policy: undefined, target: null },
-  { name: 'blank', policy: '  ', target: null },
-  { name: 'not JSON', policy: '{oops', target: null },
-  { name: 'JSON null', policy: 'null', target: null },
-  { name: 'no ARN', policy: '{"maxReceiveCount":"5"}', target: null },
-  { name: 'an ARN of another service', policy: '{"deadLetterTargetArn":"arn:aws:sns:us-east-1:1:topic"}', target: null },
-  { name: 'a queue name with a path in it', policy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:../../etc"}', target: null },
-  { name: 'a bad count is no count', policy: '{"deadLetterTargetArn":"arn:aws:sqs:us-east-1:1:q","maxReceiveCount":"many"}', target: { region: 'us-east-1', accountId: '1', queueName: 'q', maxReceiveCount: null } },
-];
-
-for (const c of policies) {
-  test(`redrive policy: ${c.name}`, () => assert.equal(redriveTarget(c.policy), c.target));
-}
+// The redrive policy's parsing is lib/sqs-depth.ts's redriveTarget, tested in sqs-depth.test.ts.
 
 const snapshot: StatusSnapshot = {
   at: '2026-12-02T06:00:00.000Z',
