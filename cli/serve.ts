@@ -2,7 +2,7 @@
 import { ConfigError, loadSettings } from '../lib/config.js';
 import { runtimeSettings } from '../lib/settings.js';
 import { createLogger, type Logger } from '../lib/log.js';
-import { runUntilSignal, type Service } from '../lib/service.js';
+import { listenForStop, runUntilSignal, type Service } from '../lib/service.js';
 import { closeAllDbs } from '../lib/db.js';
 import { loadConnectorConfig } from '../connector/config.js';
 import { loadProcessorConfig } from '../processor/config.js';
@@ -46,6 +46,9 @@ export async function serve(kinds: readonly ServiceKind[]): Promise<number> {
   const starters = prepare(kinds);
   const runtime = loadSettings(runtimeSettings);
   const log = createLogger({ level: runtime.logLevel });
+  // Listened for before anything starts: a signal during start-up must stop what has started
+  // cleanly, not kill the process with Node's default handler.
+  const stop = listenForStop();
   const services: Service[] = [];
   const health: HealthServer[] = [];
   const closeAll = async () => {
@@ -58,7 +61,9 @@ export async function serve(kinds: readonly ServiceKind[]): Promise<number> {
       // Every health port serves the one registry of this process (with `run`, all three services').
       const h = await startHealthServer(s.kind, s.healthPort, log, processMetrics().registry);
       health.push(h);
-      const service = await s.start(log);
+      const service = await Promise.race([s.start(log), stop.requested.then(() => undefined)]);
+      // Stopped while this one was starting (say, waiting out an outage): stop the started ones.
+      if (service === undefined) break;
       h.attach(service);
       services.push(service);
     }
@@ -68,7 +73,7 @@ export async function serve(kinds: readonly ServiceKind[]): Promise<number> {
     await closeAll();
     return 1;
   }
-  const code = await runUntilSignal(services, { shutdownTimeoutMs: runtime.shutdownTimeoutMs, log });
+  const code = await runUntilSignal(services, { shutdownTimeoutMs: runtime.shutdownTimeoutMs, log, stop });
   await closeAll();
   return code;
 }

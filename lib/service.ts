@@ -13,22 +13,35 @@ export interface Service {
   ready(): boolean;
 }
 
-/**
- * Runs services until SIGTERM/SIGINT, then stops them within `shutdownTimeoutMs`.
- * Resolves with the process exit code: 0 after a clean stop, 1 when a service failed or the
- * stop overran its time.
- */
-export async function runUntilSignal(services: Service[], opts: { shutdownTimeoutMs: number; log: Logger }): Promise<number> {
-  const { log } = opts;
-  let signalled: NodeJS.Signals | undefined;
-  const stopRequested = new Promise<NodeJS.Signals>((resolve) => {
+/** SIGTERM or SIGINT, listened for from the moment this is called (so also while services start). */
+export interface StopSignal {
+  readonly requested: Promise<NodeJS.Signals>;
+  /** The signal, once one came. */
+  readonly signal: NodeJS.Signals | undefined;
+}
+
+export function listenForStop(): StopSignal {
+  let signal: NodeJS.Signals | undefined;
+  const requested = new Promise<NodeJS.Signals>((resolve) => {
     const on = (sig: NodeJS.Signals) => {
-      signalled = sig;
+      signal = sig;
       resolve(sig);
     };
     process.once('SIGTERM', on);
     process.once('SIGINT', on);
   });
+  return { requested, get signal() { return signal; } };
+}
+
+/**
+ * Runs services until SIGTERM/SIGINT, then stops them within `shutdownTimeoutMs`.
+ * Resolves with the process exit code: 0 after a clean stop, 1 when a service failed or the
+ * stop overran its time.
+ */
+export async function runUntilSignal(services: Service[], opts: { shutdownTimeoutMs: number; log: Logger; stop?: StopSignal }): Promise<number> {
+  const { log } = opts;
+  const stop = opts.stop ?? listenForStop();
+  const stopRequested = stop.requested;
   const failed = Promise.race(services.map((s) => s.done.then(
     () => ({ service: s.name, error: undefined as unknown }),
     (error: unknown) => ({ service: s.name, error }),
@@ -44,7 +57,7 @@ export async function runUntilSignal(services: Service[], opts: { shutdownTimeou
       log.info({ service: first.service }, 'service ended by itself; stopping the others');
     }
   } else {
-    log.info({ signal: signalled }, 'stop requested: finishing in-flight work');
+    log.info({ signal: stop.signal }, 'stop requested: finishing in-flight work');
   }
 
   const stopped = Promise.allSettled(services.map((s) => s.stop()));

@@ -2,7 +2,7 @@
 // exits 0 promptly (about a second), not after a fetch's full wait at the broker.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createTopics, newWorld, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
+import { createTopics, newWorld, spawnLoginpipe, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 
 /** Generous for a shared 2-core machine; kafkajs's default fetch wait made this 4-5 s. */
 const IDLE_EXIT_BOUND_MS = 2_500;
@@ -25,6 +25,22 @@ for (const kind of ['processor', 'sink', 'connector'] as const) {
       }
       console.log(`  idle ${kind}: SIGTERM to exit ${times.map((t) => `${t} ms`).join(', ')}`);
       for (const t of times) assert.ok(t <= IDLE_EXIT_BOUND_MS, `${kind} took ${t} ms to exit`);
+    } finally {
+      await world.cleanup();
+    }
+  });
+}
+
+for (const kind of ['processor', 'sink', 'connector'] as const) {
+  test(`a ${kind} told to stop while it is still starting exits 0, not killed by the signal`, async () => {
+    const world = await newWorld(`starting-${kind}`);
+    try {
+      const svc = spawnLoginpipe(kind, world.env);
+      // Its health port answers first; the service itself is still connecting.
+      await waitUntil(() => svc.lines.some((l) => l.includes('health endpoints listening')), { timeoutMs: 30_000, what: `${kind}'s health port` });
+      svc.child.kill('SIGTERM');
+      const code = await svc.exited;
+      assert.is(code, 0, `${kind} exit code (null: killed by the signal); last lines: ${svc.lines.slice(-3).join(' | ')}`);
     } finally {
       await world.cleanup();
     }
