@@ -35,6 +35,7 @@ import { createUserLoginEncoder, type UserLogin } from '../lib/records/user-logi
 import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../lib/records/headers.js';
 import { ROOT } from '../lib/paths.js';
 import { waitUntil } from '../lib/wait-until.js';
+import { retry } from '../lib/retry.js';
 import { createMasker } from '../processor/mask.js';
 import { transform } from '../processor/transform.js';
 import { migrate } from '../sink/migrate.js';
@@ -102,7 +103,13 @@ async function produce(topic: string, messages: Message[]): Promise<void> {
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
   await producer.connect();
   try {
-    for (let i = 0; i < messages.length; i += 2_000) await producer.send({ topic, messages: messages.slice(i, i + 2_000) });
+    // Right after the stack starts, a new topic's leader may not be known yet: retry what Kafka calls retriable.
+    for (let i = 0; i < messages.length; i += 2_000) {
+      const chunk = messages.slice(i, i + 2_000);
+      await retry(() => producer.send({ topic, messages: chunk }), { initialMs: 200, maxMs: 2_000, attempts: 20 }, {
+        shouldRetry: (err) => (err as { retriable?: unknown }).retriable === true,
+      });
+    }
   } finally {
     await producer.disconnect();
   }
