@@ -1,9 +1,15 @@
+// Two kafkajs gaps the processor's TransactionalProducer closes, each provoked through a proxy.
+//
 // A produce whose answer is lost, in a transaction that then aborts: kafkajs rolls the batch's
 // sequence numbers back although the broker appended it. Sent again in the next transaction of
 // the same producer (same epoch, same sequence numbers), the batch is taken by the broker for a
 // duplicate of the aborted one and not written, yet that transaction commits: records lost, their
 // offsets committed. The processor's TransactionalProducer never reuses a producer after a
 // failed transaction; the first test shows the hazard, the second that it is avoided.
+//
+// CONCURRENT_TRANSACTIONS from AddOffsetsToTxn (the coordinator still finishing the previous
+// transaction): kafkajs does not retry it, and taken for an abort it sent the processor into the
+// rebuild that lost a contiguous range of events (issue 13). The step is retried instead.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
@@ -67,6 +73,26 @@ test('TransactionalProducer: after an aborted transaction the same batch is writ
     assert.is((failure as TransactionFailed).outcome, 'aborted');
     await producer.commit((txn) => txn.send({ topic, messages: batch }).then(() => {}), { records: 5, context: { topic } });
     assert.equal(await values(topic), batch.map((m) => m.value).sort(), 'every record of the batch, once');
+  } finally {
+    await producer.close();
+    await proxy.close();
+  }
+});
+
+test('CONCURRENT_TRANSACTIONS from AddOffsetsToTxn is retried, not taken for an abort: the batch and its offsets commit once', async () => {
+  const { topic, proxy, make } = await world();
+  const producer = new TransactionalProducer(`offsets-${topic}`, make, log);
+  const groupId = `group-${topic}`;
+  try {
+    await producer.ready();
+    proxy.refuseAddOffsets(3, 51); // 51: CONCURRENT_TRANSACTIONS
+    await producer.commit(async (txn) => {
+      await txn.send({ topic, messages: batch });
+      await producer.step(() => txn.sendOffsets({ consumerGroupId: groupId, topics: [{ topic, partitions: [{ partition: 0, offset: '42' }] }] }));
+    }, { records: 5, context: { topic } });
+    assert.equal(await values(topic), batch.map((m) => m.value).sort(), 'every record of the batch, once');
+    const offsets = await withAdmin(kafka, (admin) => admin.fetchOffsets({ groupId, topics: [topic] }));
+    assert.is(offsets[0]?.partitions[0]?.offset, '42');
   } finally {
     await producer.close();
     await proxy.close();
