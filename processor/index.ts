@@ -1,5 +1,7 @@
 // raw topic -> clean | dead-letter, exactly once: each fetched batch becomes one Kafka
-// transaction holding its clean records, its dead letters and the input offsets after it.
+// transaction holding its clean records, its dead letters and the input offsets after it, on the
+// transactional producer of its raw partition (partition-claims.ts: whoever the group gives a
+// partition to fences the previous owner, so an instance that was frozen cannot commit for it).
 // A repeated event id (an SQS message the connector published twice) is dropped, so the clean
 // topic holds each event once.
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
