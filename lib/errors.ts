@@ -63,3 +63,19 @@ export function* causeChain(err: unknown, maxDepth = 8): Generator<{ cause?: unk
     e = e.cause as typeof e;
   }
 }
+
+const REBALANCE_TYPES = new Set(['REBALANCE_IN_PROGRESS', 'NOT_COORDINATOR_FOR_GROUP', 'ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID']);
+
+/**
+ * The error in the chain that tells a consumer to rejoin its group (a rebalance, or a member the
+ * group no longer knows, as after a long stall), if any. kafkajs rejoins only when it sees such
+ * an error itself: wrapped, by us or by kafkajs's own retrier (a refused offset commit arrives
+ * as a KafkaJSNonRetriableError), it stops the consumer for good or keeps fetching under a
+ * generation the group has left behind. So a batch handler throws this one as it is.
+ */
+export function groupRebalanceCause(err: unknown): unknown {
+  for (const e of causeChain(err)) {
+    if (typeof e.type === 'string' && REBALANCE_TYPES.has(e.type)) return e;
+  }
+  return undefined;
+}

@@ -88,7 +88,7 @@ export function consumerOptions(groupId: string, sessionTimeoutMs: number, extra
  * Logs a consumer's crashes and joins, and reports the ones kafkajs will not recover from.
  * Returns whether the consumer is currently in its group (for /readyz).
  */
-export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: unknown): void; joined?(): void }): () => boolean {
+export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: unknown): void; joined?(assignment: Record<string, number[]>): void }): () => boolean {
   let inGroup = false;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
     log.error({ err: errorMessage(payload.error), restart: payload.restart }, 'consumer crashed');
@@ -96,7 +96,7 @@ export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: 
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     inGroup = true;
-    on.joined?.();
+    on.joined?.(payload.memberAssignment);
     log.info({ groupId: payload.groupId, assigned: payload.memberAssignment }, 'joined group');
   });
   consumer.on(consumer.events.DISCONNECT, () => { inGroup = false; });

@@ -76,7 +76,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     processorTransactions: new Counter({
       name: 'loginpipe_processor_transactions_total',
-      help: 'Processor Kafka transactions by result: committed, aborted, or unknown (the commit got no answer)',
+      help: 'Processor Kafka transactions by result: committed, aborted, unknown (the commit got no answer), or fenced (another instance has the partition now)',
       labelNames: ['result'] as const,
       registers,
     }),

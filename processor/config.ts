@@ -1,4 +1,3 @@
-import { hostname } from 'node:os';
 import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/config.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
 import { parseHmacKey } from './mask.js';
@@ -15,7 +14,6 @@ export const processorSettings = {
   ...runtimeSettings,
   ...piiSettings,
   groupId: setting('PROCESSOR_GROUP_ID', 'Consumer group of the processors', 'loginpipe-processor', topicName),
-  transactionalId: setting('PROCESSOR_TRANSACTIONAL_ID', 'Kafka transactional id; stable per instance and different between instances (a restarted instance fences its previous self)', `loginpipe-processor-${hostname()}`, topicName),
   healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz, /readyz and /metrics (0: any free port)', '9402', integer(0, 65_535)),
   dedupWindow: setting('PROCESSOR_DEDUP_WINDOW', 'Event ids remembered per raw partition: a record repeating one of them (a redelivered SQS message) is dropped; 0 turns this off', '100000', integer(0, 10_000_000)),
   // A fetch returns once it has fetchMinBytes or has waited fetchMaxWaitMs: under a steady stream
@@ -25,6 +23,17 @@ export const processorSettings = {
   fetchMaxWaitMs: setting('PROCESSOR_FETCH_MAX_WAIT_MS', '...but no longer than this: the most latency the wait adds to an event', '100', integer(0, 10_000)),
   maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(2 * 1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
 };
+
+/**
+ * Settings an older processor read and this one ignores (with a warning at start, so an operator
+ * can tidy them away): PROCESSOR_TRANSACTIONAL_ID gave each instance one transactional id; now
+ * each raw partition has its own, `<PROCESSOR_GROUP_ID>:<raw topic>:<partition>`.
+ */
+export const RETIRED_PROCESSOR_SETTINGS = ['PROCESSOR_TRANSACTIONAL_ID'] as const;
+
+export function retiredProcessorSettings(env: NodeJS.ProcessEnv): string[] {
+  return RETIRED_PROCESSOR_SETTINGS.filter((name) => env[name] !== undefined && env[name] !== '');
+}
 
 export type ProcessorConfig = Parsed<typeof processorSettings>;
 

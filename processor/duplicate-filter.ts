@@ -10,8 +10,9 @@
 // - A record whose id was seen, or appeared earlier in the same batch, is a duplicate.
 // - The ids of a batch join the remembered ones only when its transaction committed: an aborted
 //   batch comes back and must not be taken for copies of itself.
-// - A commit of unknown outcome forgets the partition: the next batch starts from the offset the
-//   group really committed, replaying what came before it.
+// - A failed transaction (aborted or of unknown outcome), a lost partition and a new assignment
+//   forget the partition: the next batch starts from the offset the group really committed (read
+//   after this instance's producer fenced any other), replaying what came before it.
 // - A record written back by `loginpipe dlq replay` keeps its event id, which the filter has seen
 //   (the dead-lettered original): its key is the id plus its replay.of, so it is processed once
 //   per dead letter replayed, never dropped for being the event it is meant to redo.
@@ -113,8 +114,11 @@ export class DuplicateFilter {
     for (const id of plan.ids) state.seen.add(id);
   }
 
-  /** Nobody knows whether the plan's transaction committed: start the partition over. */
-  outcomeUnknown(partition: number): void {
+  /**
+   * The partition's claim ended (lost to another instance, a new assignment, or a transaction
+   * that failed): start it over from the committed offset on the next claim.
+   */
+  forget(partition: number): void {
     this.partitions.delete(partition);
   }
 

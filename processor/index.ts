@@ -1,5 +1,7 @@
 // raw topic -> clean | dead-letter, exactly once: each fetched batch becomes one Kafka
-// transaction holding its clean records, its dead letters and the input offsets after it.
+// transaction holding its clean records, its dead letters and the input offsets after it, on the
+// transactional producer of its raw partition (partition-claims.ts: whoever the group gives a
+// partition to fences the previous owner, so an instance that was frozen cannot commit for it).
 // A repeated event id (an SQS message the connector published twice) is dropped, so the clean
 // topic holds each event once.
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
@@ -7,23 +9,28 @@ import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, produce
 import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
 import { Outage } from '../lib/outage.js';
 import { createUserLoginEncoder } from '../lib/records/user-login.js';
-import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs } from '../lib/errors.js';
+import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs, groupRebalanceCause } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
 import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/headers.js';
-import type { ProcessorConfig } from './config.js';
+import { retiredProcessorSettings, type ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
 import { piiOptionsFrom } from './pii-options.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter, filterKey } from './duplicate-filter.js';
-import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
+import { ProducerFenced, TransactionFailed } from './transactional-producer.js';
+import { PartitionClaims, type Claim } from './partition-claims.js';
+import { transactionalIdPrefix } from './transactional-id.js';
 import { processMetrics } from '../lib/metrics.js';
 import { startKafkaSampler } from '../lib/kafka-sampler.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
 export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {
-  log = log.child({ service: 'processor', transactionalId: cfg.transactionalId });
+  log = log.child({ service: 'processor' });
+  for (const name of retiredProcessorSettings(process.env)) {
+    log.warn({ setting: name }, `${name} is no longer used and is ignored: each raw partition has its own transactional id, derived from PROCESSOR_GROUP_ID`);
+  }
   const kafka = createKafka(cfg, log, 'processor');
   await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
   // A registry that is not up yet is waited for, as any outage is: it is no reason to exit.
@@ -32,14 +39,17 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   const mask = createMasker(cfg.hmacKey);
   const pii = piiOptionsFrom(cfg);
 
-  const producer = new TransactionalProducer(
-    cfg.transactionalId,
-    () => kafka.producer(producerOptions({ transactionalId: cfg.transactionalId, transactionTimeout: 30_000 })),
-    log,
-  );
-  await producer.ready();
   const admin: Admin = kafka.admin();
   await admin.connect();
+  const filter = new DuplicateFilter(cfg.dedupWindow);
+  const claims = new PartitionClaims({
+    groupId: cfg.groupId,
+    topic: cfg.rawTopic,
+    admin,
+    filter,
+    producer: (transactionalId) => kafka.producer(producerOptions({ transactionalId, transactionTimeout: 30_000 })),
+    log,
+  });
 
   const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, {
     maxBytesPerPartition: Math.max(cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
@@ -52,33 +62,22 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   await consumer.subscribe({ topics: [cfg.rawTopic], fromBeginning: true });
 
   const ended = deferred();
-  const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0 };
+  const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0, partitionsLost: 0 };
   const metrics = processMetrics();
   const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.rawTopic } });
-  const filter = new DuplicateFilter(cfg.dedupWindow);
-
-  /** On first meeting a partition in this assignment: where the duplicate filter wants to rewind to. */
-  async function rewindFor(partition: number, firstOffset: bigint): Promise<bigint | undefined> {
-    if (filter.knows(partition)) return undefined;
-    // A transaction this id left open (a commit whose answer was lost) is settled first, so the
-    // committed offset read next is final.
-    await producer.ready();
-    const [committedRaw, watermarks] = await Promise.all([
-      admin.fetchOffsets({ groupId: cfg.groupId, topics: [cfg.rawTopic] }),
-      admin.fetchTopicOffsets(cfg.rawTopic),
-    ]);
-    const committed = BigInt(committedRaw[0]?.partitions.find((p) => p.partition === partition)?.offset ?? '-1');
-    const logStart = BigInt(watermarks.find((w) => w.partition === partition)?.low ?? '0');
-    return filter.meet(partition, { committed, logStart, firstOffset }).rewindTo;
-  }
+  // Partitions whose producer was fenced: paused until the group says who has them (see `lost`).
+  const setAside = new Map<number, { resume(): void; timer: NodeJS.Timeout }>();
 
   async function processBatch(payload: EachBatchPayload): Promise<void> {
     try {
       await processBatchOnce(payload);
     } catch (err) {
-      // Rebalances and broker errors kafkajs handles itself; anything it would treat as final
-      // (other than being fenced) is retried instead, since no input may stop the processor.
-      if (err instanceof ProducerFenced || !isFinalForKafkajs(err)) throw err;
+      // Rebalances and broker errors kafkajs handles itself (a rebalance only if it sees the error
+      // as it is); anything it would treat as final is retried instead, since no input may stop
+      // the processor.
+      const rejoin = groupRebalanceCause(err);
+      if (rejoin) throw rejoin;
+      if (!isFinalForKafkajs(err)) throw err;
       const { topic, partition } = payload.batch;
       throw new PipelineError('batch_failed', `processing a batch failed: ${errorMessage(err)}`, {
         retriable: true, cause: causeKafkajsMayRetry(err), context: { topic, partition, offset: payload.batch.firstOffset() ?? undefined },
@@ -86,10 +85,25 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     }
   }
 
-  async function processBatchOnce({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function processBatchOnce(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const claim = claims.claim(batch.partition);
+    const work = processClaimed(claim, payload);
+    claim.busy = work.catch(() => {});
+    await work;
+  }
+
+  async function processClaimed(claim: Claim, { batch, resolveOffset, heartbeat, pause }: EachBatchPayload): Promise<void> {
     const { topic, partition } = batch;
-    const rewindTo = await rewindFor(partition, BigInt(batch.firstOffset() ?? batch.messages[0]!.offset));
+    let rewindTo: bigint | undefined;
+    try {
+      rewindTo = await claims.meet(claim, BigInt(batch.firstOffset() ?? batch.messages[0]!.offset));
+    } catch (err) {
+      if (err instanceof ProducerFenced) return lost(claim, pause, err);
+      claims.release(claim);
+      throw err;
+    }
     if (rewindTo !== undefined) {
       log.info({ topic, partition, from: String(rewindTo), to: String(filter.replayUntil(partition)) }, 'replaying processed records to rebuild the duplicate filter');
       consumer.seek({ topic, partition, offset: String(rewindTo) });
@@ -119,8 +133,17 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
     const last = batch.lastOffset();
     if (plan.commits) {
-      await commitTransaction(topic, partition, clean, dead, (BigInt(last) + 1n).toString(), batch.firstOffset() ?? undefined);
-      filter.committed(plan);
+      try {
+        await commitTransaction(claim, clean, dead, (BigInt(last) + 1n).toString(), batch.firstOffset() ?? undefined);
+      } catch (err) {
+        if (err instanceof ProducerFenced) return lost(claim, pause, err);
+        // Aborted or of unknown outcome: the producer is gone and the partition starts over on a
+        // new claim, from the offset the group really committed (read once the new producer has
+        // settled this transaction), replaying what came before it into the filter.
+        claims.release(claim);
+        throw err;
+      }
+      if (claims.holds(claim)) filter.committed(plan);
       counts.clean += clean.length;
       counts.dead += dead.length;
       counts.duplicates += plan.duplicates.length;
@@ -136,37 +159,59 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     await heartbeat();
   }
 
-  async function commitTransaction(topic: string, partition: number, clean: Message[], dead: Message[], nextOffset: string, firstOffset: string | undefined): Promise<void> {
+  async function commitTransaction(claim: Claim, clean: Message[], dead: Message[], nextOffset: string, firstOffset: string | undefined): Promise<void> {
+    const { partition, producer } = claim;
+    const offsets = { consumerGroupId: cfg.groupId, topics: [{ topic: cfg.rawTopic, partitions: [{ partition, offset: nextOffset }] }] };
     try {
       await producer.commit(async (txn) => {
         await sendInChunks(txn, cfg.cleanTopic, clean);
         await sendInChunks(txn, cfg.dlqTopic, dead);
-        await txn.sendOffsets({ consumerGroupId: cfg.groupId, topics: [{ topic, partitions: [{ partition, offset: nextOffset }] }] });
-      }, { records: clean.length + dead.length, context: { topic, partition, offset: firstOffset } });
+        await producer.step(() => txn.sendOffsets(offsets));
+      }, { records: clean.length + dead.length, context: { topic: cfg.rawTopic, partition, offset: firstOffset } });
       metrics.processorTransactions.inc({ result: 'committed' });
     } catch (err) {
-      // (Fencing is not counted: it ends the service, and the log says so.)
       if (err instanceof TransactionFailed) metrics.processorTransactions.inc({ result: err.outcome });
-      if (err instanceof TransactionFailed && err.outcome === 'unknown') {
-        // The batch may be in the clean topic already. Forget the partition so that the next
-        // batch starts from the offset the group really committed (read once the new producer
-        // has settled the old transaction), replaying anything before it into the filter.
-        filter.outcomeUnknown(partition);
-      }
-      // Fencing (ProducerFenced) is final: kafkajs stops the consumer and the service ends.
+      if (err instanceof ProducerFenced) metrics.processorTransactions.inc({ result: 'fenced' });
       throw err;
     }
   }
 
+  /**
+   * Another instance registered the partition's transactional id: the group gave it the
+   * partition while this one was away (frozen, cut off). The batch is dropped (the broker aborts
+   * or has aborted its transaction), the partition forgotten, and its fetching paused until the
+   * next assignment says who has it. Were this instance still its owner (the coordinator can
+   * abort a transaction that outlived its timeout), the pause ends after a session timeout.
+   */
+  function lost(claim: Claim, pause: () => () => void, err: ProducerFenced): void {
+    const { partition } = claim;
+    // Fenced by this instance's own new claim (a new assignment came while the batch ran): the
+    // partition is still ours and goes on under that claim.
+    if (!claims.holds(claim)) return;
+    claims.release(claim);
+    counts.partitionsLost++;
+    log.warn({ topic: cfg.rawTopic, partition, err: errorMessage(err) }, 'partition taken over by another processor; batch dropped, partition set aside until the next assignment');
+    if (setAside.has(partition)) return;
+    const resume = pause();
+    const timer = setTimeout(() => { setAside.delete(partition); resume(); }, cfg.sessionTimeoutMs);
+    timer.unref();
+    setAside.set(partition, { resume, timer });
+  }
+
   const inGroup = watchConsumer(consumer, log, {
     fatal: ended.reject,
-    // A new assignment: what this instance remembered may be stale for partitions it lost and
-    // got back, so every partition is rebuilt from the log on first use.
-    joined: () => filter.reset(),
+    // A new assignment: every partition is claimed afresh (its producer registered, which fences
+    // whoever had it) and rebuilt from the committed offset on first use; what this instance
+    // remembered may be stale for partitions it lost and got back.
+    joined: (assignment) => {
+      for (const [, aside] of setAside) { clearTimeout(aside.timer); aside.resume(); }
+      setAside.clear();
+      claims.assigned(assignment[cfg.rawTopic] ?? []);
+    },
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
-  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, maskKeyId: pii.maskKeyId, sealing: pii.seal !== null }, 'processor started');
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId), maskKeyId: pii.maskKeyId, sealing: pii.seal !== null }, 'processor started');
 
   let stopping: Promise<void> | undefined;
   return {
@@ -177,7 +222,9 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
       stopping ??= (async () => {
         // disconnect() lets the batch in progress finish and commit before leaving the group.
         await consumer.disconnect();
-        await Promise.allSettled([producer.close(), admin.disconnect(), kafkaSampler.stop()]);
+        for (const [, aside] of setAside) clearTimeout(aside.timer);
+        await claims.close();
+        await Promise.allSettled([admin.disconnect(), kafkaSampler.stop()]);
         log.info(counts, 'processor stopped');
         ended.resolve();
       })();

@@ -8,7 +8,7 @@ import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
 import { openDb, isTransientDbError } from '../lib/db.js';
 import { Outage } from '../lib/outage.js';
-import { errorMessage } from '../lib/errors.js';
+import { errorMessage, groupRebalanceCause } from '../lib/errors.js';
 import type { Logger } from '../lib/log.js';
 import { deferred, type Service } from '../lib/service.js';
 import { deadLetter, type DeadLetterSource } from '../lib/records/dead-letter.js';
@@ -20,6 +20,7 @@ import { createWriter } from './writer.js';
 import { toRow, type UserLoginRow } from './rows.js';
 import { processMetrics } from '../lib/metrics.js';
 import { startKafkaSampler } from '../lib/kafka-sampler.js';
+import { OffsetGuard } from './offset-guard.js';
 
 /** `sentAt`: the SQS sent timestamp (the record's login_time), for the end-to-end latency. */
 interface Item { row: UserLoginRow; source: DeadLetterSource; sentAt: number }
@@ -118,8 +119,19 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     isTransient: isTransientRegistryError, signal: stopping.signal, onFirstFailure: pauseInput, onEnd: resumeInput,
   });
 
-  async function processBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  async function processBatch(payload: EachBatchPayload): Promise<void> {
+    try {
+      await processBatchOnce(payload);
+    } catch (err) {
+      // A sink that was away (frozen past its session timeout) has its offset commit refused as
+      // UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION: kafkajs must see that error itself to rejoin.
+      throw groupRebalanceCause(err) ?? err;
+    }
+  }
+
+  async function processBatchOnce({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
     if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    const fetchedUnder = offsetGuard.current;
     // Waiting on a batch (or on Postgres coming back) must not cost the group membership.
     const beat = setInterval(() => { heartbeat().catch(() => {}); }, HEARTBEAT_MS);
     try {
@@ -132,14 +144,24 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
       clearInterval(beat);
     }
     const last = batch.lastOffset();
-    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+    const next = BigInt(last) + 1n;
+    if (!(await offsetGuard.mayCommit(batch.partition, fetchedUnder, next))) {
+      // The rows are in (the primary key absorbs them if the new owner writes them too); the
+      // partition's offsets are its new owner's to commit.
+      log.info({ topic: batch.topic, partition: batch.partition, offset: String(next) }, 'partition reassigned while its batch was written; not committing its offset');
+      return;
+    }
+    await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: next.toString() }]);
     resolveOffset(last);
   }
 
   const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs));
+  const admin = kafka.admin();
+  await admin.connect();
+  const offsetGuard = new OffsetGuard(admin, cfg.groupId, cfg.cleanTopic);
   const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.cleanTopic } });
   const ended = deferred();
-  const inGroup = watchConsumer(consumer, log, { fatal: ended.reject });
+  const inGroup = watchConsumer(consumer, log, { fatal: ended.reject, joined: (assignment) => offsetGuard.joined(assignment[cfg.cleanTopic] ?? []) });
   await consumer.connect();
   await consumer.subscribe({ topics: [cfg.cleanTopic], fromBeginning: true });
   await consumer.run({
@@ -166,7 +188,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         await batcher.drain().catch(() => {});
         await disconnecting;
         await kafkaSampler.stop();
-        await producer.disconnect();
+        await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
         log.info(counts, 'sink stopped');
         ended.resolve();
       })();

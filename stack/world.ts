@@ -36,9 +36,6 @@ export async function newWorld(label: string, extraEnv: Record<string, string> =
     DLQ_TOPIC: `dlq.${id}`,
     TOPIC_PARTITIONS: '4',
     PROCESSOR_GROUP_ID: `processor-${id}`,
-    // The default (loginpipe-processor-<hostname>) is the same for every run on this machine:
-    // two worlds' processors would fence each other.
-    PROCESSOR_TRANSACTIONAL_ID: `processor-${id}`,
     SINK_GROUP_ID: `sink-${id}`,
     SQS_QUEUE_URL: queueUrl,
     SQS_ENDPOINT,

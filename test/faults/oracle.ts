@@ -62,7 +62,7 @@ export interface Tally {
   lostRows: number;
   /** Malformed events without a dead-letter record. */
   lostDeadLetters: number;
-  /** Dead-letter records beyond one per malformed event (allowed: at least one is required). */
+  /** Dead-letter records beyond one per malformed event (each malformed event is dead-lettered exactly once). */
   extraDeadLetters: number;
   malformedWithRow: number;
   validDeadLettered: number;

@@ -26,52 +26,75 @@ const DRAIN_TIMEOUT_MS = 300_000;
 const SAMPLE_EVERY_MS = 250;
 const STUCK_AFTER_MS = 60_000;
 
-/** The services of one world, restarted as often as a scenario likes; any exit nobody asked for is recorded. */
+/**
+ * The services of one world, restarted as often as a scenario likes; any exit nobody asked for is
+ * recorded. Each instance has a name: the first of a kind is named after it ('processor'), a
+ * scenario that scales out starts more under names of its own ('processor-2').
+ */
 export class Services {
   readonly history: LoginpipeProcess[] = [];
   readonly unexpectedExits: string[] = [];
-  private readonly current = new Map<Kind, LoginpipeProcess>();
+  private readonly current = new Map<string, LoginpipeProcess>();
   private readonly deliberate = new WeakSet<LoginpipeProcess>();
 
   constructor(private readonly env: Record<string, string>) {}
 
-  async start(kind: Kind): Promise<void> {
+  async start(kind: Kind, name: string = kind): Promise<void> {
     const svc = await startLoginpipe(kind, this.env);
     this.history.push(svc);
-    this.current.set(kind, svc);
+    this.current.set(name, svc);
     void svc.exited.then((code) => {
       if (!this.deliberate.has(svc)) {
-        this.unexpectedExits.push(`${kind} (pid ${svc.child.pid}) exited by itself with code ${code}; its last lines:\n${svc.lines.slice(-8).join('\n')}${svc.stderr.join('')}`);
+        this.unexpectedExits.push(`${name} (pid ${svc.child.pid}) exited by itself with code ${code}; its last lines:\n${svc.lines.slice(-8).join('\n')}${svc.stderr.join('')}`);
       }
     });
   }
 
   /** kill -9: no chance to finish, commit or leave the consumer group. */
-  async kill(kind: Kind): Promise<void> {
-    const svc = this.running(kind);
+  async kill(name: string): Promise<void> {
+    const svc = this.running(name);
     this.deliberate.add(svc);
+    // A frozen process takes SIGKILL too, but SIGCONT first keeps the child's exit prompt.
+    svc.child.kill('SIGCONT');
     svc.child.kill('SIGKILL');
     await svc.exited;
   }
 
   /** SIGTERM; resolves with the exit code and how long the service took to exit. */
-  async terminate(kind: Kind): Promise<{ kind: Kind; code: number | null; ms: number }> {
-    const svc = this.running(kind);
+  async terminate(name: string): Promise<{ kind: string; code: number | null; ms: number }> {
+    const svc = this.running(name);
     this.deliberate.add(svc);
     const from = Date.now();
     const code = await svc.stop();
-    return { kind, code, ms: Date.now() - from };
+    return { kind: name, code, ms: Date.now() - from };
   }
 
-  running(kind: Kind): LoginpipeProcess {
-    const svc = this.current.get(kind);
-    if (!svc) throw new Error(`${kind} was never started`);
+  /**
+   * SIGSTOP: the process stops dead, sockets open, as in a long GC pause, a CPU-throttled
+   * container or a VM migration; `thaw` (SIGCONT) lets it carry on where it was.
+   */
+  freeze(name: string): void {
+    this.running(name).child.kill('SIGSTOP');
+  }
+
+  thaw(name: string): void {
+    this.running(name).child.kill('SIGCONT');
+  }
+
+  running(name: string): LoginpipeProcess {
+    const svc = this.current.get(name);
+    if (!svc) throw new Error(`${name} was never started`);
     return svc;
   }
 
-  isUp(kind: Kind): boolean {
-    const svc = this.current.get(kind);
+  isUp(name: string): boolean {
+    const svc = this.current.get(name);
     return svc !== undefined && svc.child.exitCode === null && svc.child.signalCode === null;
+  }
+
+  /** Names of the instances running now, in the order they were first started. */
+  up(): string[] {
+    return [...this.current.keys()].filter((name) => this.isUp(name));
   }
 }
 
@@ -114,7 +137,7 @@ export interface ScenarioReport {
 export async function runScenario(
   name: string,
   inject: (ctx: ScenarioContext) => Promise<void>,
-  opts: { perSecond?: number } = {},
+  opts: { perSecond?: number; env?: Record<string, string> } = {},
 ): Promise<ScenarioReport> {
   const wallFrom = Date.now();
   const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
@@ -122,7 +145,7 @@ export async function runScenario(
   const log = (line: string) => console.log(`[${name} +${((Date.now() - wallFrom) / 1000).toFixed(1)}s] ${line}`);
   log(`seed ${seed} (replay with FAULT_SEED=${seed}); ${EVENTS} events at ${perSecond}/s, ${MALFORMED_SHARE * 100}% malformed`);
 
-  const world = await newFaultWorld(name);
+  const world = await newFaultWorld(name, opts.env);
   const table = `"${world.schema}".user_logins`;
   const services = new Services(world.env);
   const faults: FaultRecord[] = [];
@@ -237,7 +260,7 @@ export async function runScenario(
     await sampler;
 
     // Stop everything with SIGTERM: each must exit 0.
-    const stops = await Promise.all([...KINDS].reverse().filter((k) => services.isUp(k)).map((k) => services.terminate(k)));
+    const stops = await Promise.all(services.up().map((name) => services.terminate(name)));
     for (const s of stops) if (s.code !== 0) failures.push(`${s.kind} exited with ${s.code} after SIGTERM (took ${s.ms} ms)`);
     failures.push(...services.unexpectedExits);
 
@@ -263,6 +286,7 @@ export async function runScenario(
     const must: [string, number][] = [
       ['valid events without a row', t.lostRows],
       ['malformed events without a dead letter', t.lostDeadLetters],
+      ['dead letters beyond one per malformed event', t.extraDeadLetters],
       ['event ids repeated in the clean topic', t.cleanDuplicates],
       ['rows beyond one per event', t.rowDuplicates],
       ['malformed events with a row', t.malformedWithRow],
@@ -284,7 +308,7 @@ export async function runScenario(
     await sampler;
     await stream.abort();
     await Promise.all(tails.map((t) => t.stop().catch(() => {})));
-    await Promise.all(KINDS.filter((k) => services.isUp(k)).map((k) => services.terminate(k)));
+    await Promise.all(services.up().map((name) => services.terminate(name)));
     const dir = saveLogs(world.id, services.history);
     if (passed) {
       await world.cleanup();

@@ -13,13 +13,12 @@ export interface FaultWorld extends World {
   redriveUrl: string;
 }
 
-export async function newFaultWorld(label: string): Promise<FaultWorld> {
+export async function newFaultWorld(label: string, env: Record<string, string> = {}): Promise<FaultWorld> {
   const world = await newWorld(label, {
     SQS_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    ...env,
   });
-  // Kept across restarts, so a restarted processor fences the transactions of its dead self.
-  world.env.PROCESSOR_TRANSACTIONAL_ID = `processor-${world.id}`;
   // For diagnosing a failure: the services' own debug lines (each dropped or dead-lettered record).
   if (process.env.FAULT_LOG_LEVEL) world.env.LOG_LEVEL = process.env.FAULT_LOG_LEVEL;
   // ...and node flags for the services, e.g. a --require hook that traces what a stuck service does.

@@ -80,7 +80,7 @@ test('each service\'s /metrics counts exactly the traffic sent through it', asyn
     await createTopics(world, [{ name: 'max.message.bytes', value: '8192' }]);
     const sink = await startLoginpipe('sink', world.env);
     services.push(sink);
-    const processor = await startLoginpipe('processor', world.env, { PROCESSOR_TRANSACTIONAL_ID: `${world.id}-p0` });
+    const processor = await startLoginpipe('processor', world.env);
     services.push(processor);
     const connector = await startLoginpipe('connector', world.env);
     services.push(connector);

@@ -17,7 +17,7 @@ async function runPipeline(label: string, processors: number) {
   try {
     services.push(await startLoginpipe('sink', world.env));
     for (let i = 0; i < processors; i++) {
-      services.push(await startLoginpipe('processor', world.env, { PROCESSOR_TRANSACTIONAL_ID: `${world.id}-p${i}` }));
+      services.push(await startLoginpipe('processor', world.env));
     }
     services.push(await startLoginpipe('connector', world.env));
 

@@ -9,7 +9,7 @@ const refs = (from: number, ids: (string | undefined)[]): RawRef[] => ids.map((i
 
 type Step =
   | { meet: { committed: number; logStart: number; firstOffset: number }; rewindTo?: number }
-  | { batch: RawRef[]; write: number[]; duplicates: number[]; commits: boolean; then: 'committed' | 'aborted' | 'unknown' | 'none' }
+  | { batch: RawRef[]; write: number[]; duplicates: number[]; commits: boolean; then: 'committed' | 'aborted' | 'forget' | 'none' }
   | { reset: true }
   | { knows: boolean };
 
@@ -86,11 +86,37 @@ const stories: { name: string; window: number; steps: Step[] }[] = [
     window: 10,
     steps: [
       { meet: { committed: -1, logStart: 0, firstOffset: 0 } },
-      { batch: refs(0, ['a', 'b']), write: [0, 1], duplicates: [], commits: true, then: 'unknown' },
+      { batch: refs(0, ['a', 'b']), write: [0, 1], duplicates: [], commits: true, then: 'forget' },
       { knows: false },
       // The commit did go through: the group committed offset 2, so 0-1 are replayed into the filter.
       { meet: { committed: 2, logStart: 0, firstOffset: 2 }, rewindTo: 0 },
       { batch: refs(0, ['a', 'b', 'a', 'c']), write: [3], duplicates: [2], commits: true, then: 'committed' },
+    ],
+  },
+  {
+    name: 'a partition lost to another instance mid-batch is forgotten; met again, what the other wrote is only remembered',
+    window: 10,
+    steps: [
+      { meet: { committed: -1, logStart: 0, firstOffset: 0 } },
+      { batch: refs(0, ['a', 'b']), write: [0, 1], duplicates: [], commits: true, then: 'committed' },
+      // Fenced while writing c, d: the batch is dropped and the partition forgotten.
+      { batch: refs(2, ['c', 'd']), write: [0, 1], duplicates: [], commits: true, then: 'forget' },
+      { knows: false },
+      // The other instance processed up to offset 6 (c, d, e, and a copy of c) before it came back.
+      { meet: { committed: 6, logStart: 0, firstOffset: 2 }, rewindTo: 0 },
+      { batch: refs(0, ['a', 'b', 'c', 'd', 'e', 'c', 'f', 'd']), write: [6], duplicates: [7], commits: true, then: 'committed' },
+    ],
+  },
+  {
+    name: 'a failed transaction forgets the partition, and the same records are written once met again below nothing',
+    window: 10,
+    steps: [
+      { meet: { committed: -1, logStart: 0, firstOffset: 0 } },
+      { batch: refs(0, ['a', 'b']), write: [0, 1], duplicates: [], commits: true, then: 'committed' },
+      { batch: refs(2, ['c', 'c', 'd']), write: [0, 2], duplicates: [1], commits: true, then: 'forget' },
+      // Nothing of the failed batch committed: the group is still at 2, so c and d are written.
+      { meet: { committed: 2, logStart: 0, firstOffset: 2 }, rewindTo: 0 },
+      { batch: refs(0, ['a', 'b', 'c', 'c', 'd']), write: [2, 4], duplicates: [3], commits: true, then: 'committed' },
     ],
   },
   {
@@ -136,7 +162,7 @@ for (const story of stories) {
         assert.equal(plan.duplicates, step.duplicates, `${at}: dropped`);
         assert.is(plan.commits, step.commits, `${at}: commits`);
         if (step.then === 'committed') filter.committed(plan);
-        if (step.then === 'unknown') filter.outcomeUnknown(P);
+        if (step.then === 'forget') filter.forget(P);
       } else if ('reset' in step) {
         filter.reset();
       } else {
