@@ -69,8 +69,9 @@ export function producerOptions(extra: Partial<ProducerConfig> = {}): ProducerCo
  * in-sync replicas (kafkajs's default for send), retries that never give up, and no kafkajs
  * idempotence. kafkajs's idempotent producer is experimental: after a broker failover it loses
  * track of its sequence numbers and the broker refuses every later batch of the partition with
- * OUT_OF_ORDER_SEQUENCE_NUMBER (see partition-sends.ts). Only for topics whose readers remove
- * copies: the raw topic, where the processor drops a repeated SQS message id.
+ * OUT_OF_ORDER_SEQUENCE_NUMBER (see partition-sends.ts). Only for topics where a copy does no
+ * harm: the raw topic, where the processor drops a repeated SQS message id, and the sink's dead
+ * letters, which promise at least one record per message. Send with `sendPerPartition`.
  */
 export function atLeastOnceProducerOptions(): ProducerConfig {
   return producerOptions({ idempotent: false, maxInFlightRequests: undefined });

@@ -40,13 +40,19 @@ export function groupByPartition(topic: string, messages: Message[], partitions:
 
 /**
  * Writes every message, each partition's share in its own send() calls (chunked by bytes), the
- * partitions in parallel. Resolves once all are acknowledged; if any partition fails, waits for
- * the others to finish and then rejects with the first error, so a caller that retries the whole
- * lot never has sends of an earlier attempt still in flight.
+ * partitions in parallel, or one after the other with `sequential` (for a transaction, or an
+ * idempotent producer, which kafkajs does not make safe for concurrent sends). Resolves once all
+ * are acknowledged; if any partition fails, waits for the others to finish and then rejects with
+ * the first error, so a caller that retries the whole lot never has sends of an earlier attempt
+ * still in flight.
  */
-export async function sendPerPartition(to: Sends, topic: string, messages: Message[], partitions: number, maxBytes?: number): Promise<void> {
-  const groups = groupByPartition(topic, messages, partitions);
-  const results = await Promise.allSettled([...groups.values()].map((group) => sendInChunks(to, topic, group, maxBytes)));
+export async function sendPerPartition(to: Sends, topic: string, messages: Message[], partitions: number, maxBytes?: number, opts: { sequential?: boolean } = {}): Promise<void> {
+  const groups = [...groupByPartition(topic, messages, partitions).values()];
+  if (opts.sequential) {
+    for (const group of groups) await sendInChunks(to, topic, group, maxBytes);
+    return;
+  }
+  const results = await Promise.allSettled(groups.map((group) => sendInChunks(to, topic, group, maxBytes)));
   const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failed) throw failed.reason;
 }

@@ -13,10 +13,12 @@ export interface FaultWorld extends World {
   redriveUrl: string;
 }
 
-export async function newFaultWorld(label: string): Promise<FaultWorld> {
+/** `env` overrides the world's settings, e.g. KAFKA_BROKERS of a test cluster. */
+export async function newFaultWorld(label: string, env: Record<string, string> = {}): Promise<FaultWorld> {
   const world = await newWorld(label, {
     SQS_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
+    ...env,
   });
   // Kept across restarts, so a restarted processor fences the transactions of its dead self.
   world.env.PROCESSOR_TRANSACTIONAL_ID = `processor-${world.id}`;
