@@ -122,6 +122,8 @@ export interface ScenarioOptions {
   kafka?: Kafka;
   /** Every malformed event in the dead-letter topic exactly once, not at least once. */
   deadLettersOnce?: boolean;
+  /** Runs once the world exists, before any service starts (e.g. to create its topics). */
+  prepare?: (world: FaultWorld) => Promise<void>;
 }
 
 export async function runScenario(
@@ -152,6 +154,7 @@ export async function runScenario(
   const failures: string[] = [];
 
   try {
+    await opts.prepare?.(world);
     for (const kind of KINDS) await services.start(kind);
     log(`services started: ${KINDS.map((k) => `${k} pid ${services.running(k).child.pid}`).join(', ')}`);
 
