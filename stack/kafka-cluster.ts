@@ -6,13 +6,13 @@
 // A node can be stopped politely (SIGTERM: a controlled shutdown that first moves its partition
 // leaderships away), killed (SIGKILL) and started again with its data.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { closeSync, existsSync, openSync } from 'node:fs';
 import { copyFile, link, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel, type Admin } from 'kafkajs';
 import { jarsIn, javaCommand } from './java.js';
+import { newClusterId } from './kafka.js';
 import { kafkaLog4j2Config, log4j2Flag } from './kafka-logging.js';
 import { paths } from './paths.js';
 import { kafkaAnswers, tcpOpen } from './wait.js';
@@ -113,7 +113,7 @@ export async function startKafkaCluster(opts: KafkaClusterOptions): Promise<Kafk
   const classpath = jarsIn(await snapshotJars(f('lib')));
   const log4j = f('log4j2.properties');
   await writeFile(log4j, kafkaLog4j2Config());
-  const clusterId = randomBytes(16).toString('base64url');
+  const clusterId = newClusterId();
   for (const n of NODES) {
     await mkdir(f(`node-${n}`, 'data'), { recursive: true });
     const props = nodeProperties(opts, n);
