@@ -52,7 +52,9 @@ function options(events: number, perSecond: number) {
 async function createTopics(world: FaultWorld): Promise<void> {
   const specs = pipelineTopicSpecs(loadSettings(kafkaSettings, world.env));
   const topics = specs.map((s) => s.topic);
-  await withAdmin(kafka, (admin) => ensureTopics(admin, specs));
+  // kafkajs's createTopics waits for leaders by asking any broker, and fails when that one has not
+  // heard of the topic yet; whether the topics really exist is what the wait below finds out.
+  const created = await withAdmin(kafka, (admin) => ensureTopics(admin, specs)).then(() => 'created', (err: Error) => `creating them said: ${err.message}`);
   await waitUntil(async () => {
     for (const broker of cluster.brokers) {
       const one = createKafka({ brokers: [broker], clientId: 'loginpipe-test' }, createLogger({ level: 'silent' }), 'probe', { retry: { retries: 0 } });
@@ -60,7 +62,7 @@ async function createTopics(world: FaultWorld): Promise<void> {
       if (!known || known.topics.some((t) => t.partitions.length !== 6 || t.partitions.some((p) => p.leader < 0))) return false;
     }
     return true;
-  }, { timeoutMs: 60_000, intervalMs: 500, what: `every broker to know ${topics.join(', ')}` });
+  }, { timeoutMs: 60_000, intervalMs: 500, what: `every broker to know ${topics.join(', ')} (${created})` });
   // The setting under test: every topic must require two in-sync replicas.
   const configs = await withAdmin(kafka, (a) => a.describeConfigs({
     includeSynonyms: false,
