@@ -3,7 +3,8 @@
 import type { Message } from 'kafkajs';
 import { loadSettings } from '../lib/config.js';
 import { kafkaSettings } from '../lib/settings.js';
-import { producerOptions, sendInChunks } from '../lib/kafka.js';
+import { producerOptions, topicPartitionCount, withAdmin } from '../lib/kafka.js';
+import { sendPerPartition } from '../lib/partition-sends.js';
 import { NotADeadLetter, parseDeadLetter, type ParsedDeadLetter } from '../lib/records/dead-letter.js';
 import { HEADER_REPLAY_OF, headerText } from '../lib/records/headers.js';
 import { cliKafka, stopOnSignal, type Out } from './cli-context.js';
@@ -90,8 +91,15 @@ export async function dlqReplay(opts: ReplayOptions, out: Out): Promise<number> 
   if (!opts.dryRun) await producer.connect();
   const report: ReplayReport = { replayed: [], skipped: [] };
   const pending = new Map<string, Message[]>();
+  const partitions = new Map<string, number>();
+  // One partition per send(), one after the other (the producer is idempotent): a send() over
+  // several brokers can drop records when one of them fails over (lib/partition-sends.ts).
   const flush = async () => {
-    for (const [topic, messages] of pending) if (messages.length > 0) await sendInChunks(producer, topic, messages);
+    for (const [topic, messages] of pending) {
+      if (messages.length === 0) continue;
+      if (!partitions.has(topic)) partitions.set(topic, await withAdmin(kafka, (admin) => topicPartitionCount(admin, topic)));
+      await sendPerPartition(producer, topic, messages, partitions.get(topic)!, undefined, { sequential: true });
+    }
     pending.clear();
   };
   const progress = progressOn();

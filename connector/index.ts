@@ -1,9 +1,12 @@
-// SQS -> raw topic. Each poller long-polls up to 10 messages; every body is published unchanged
-// through one idempotent producer, and only what Kafka acknowledged is deleted from SQS.
+// SQS -> raw topic. Each poller long-polls up to 10 messages; every body is published unchanged,
+// and only what every in-sync replica acknowledged is deleted from SQS. The raw topic is written
+// at least once, not through kafkajs's idempotent producer, whose sequence numbers do not survive
+// a broker failover (see lib/partition-sends.ts); the processor drops a repeated SQS message id.
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Message as KafkaMessage, Producer } from 'kafkajs';
-import { createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, topicMaxMessageBytes, withAdmin } from '../lib/kafka.js';
+import { atLeastOnceProducerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicMaxMessageBytes, topicPartitionCount, withAdmin } from '../lib/kafka.js';
+import { sendPerPartition } from '../lib/partition-sends.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
 import { approxRecordBytes } from '../lib/chunk-by-bytes.js';
 import { Outage } from '../lib/outage.js';
@@ -25,18 +28,23 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   log = log.child({ service: 'connector' });
   const kafka = createKafka(cfg, log, 'connector');
   // The raw topic's real limit, not the one we would have set: an operator may have changed it.
-  const maxRecordBytes = await withAdmin(kafka, async (admin) => {
+  // Partition counts are read once: partitions an operator adds later are used after a restart.
+  const { maxRecordBytes, partitions } = await withAdmin(kafka, async (admin) => {
     await ensureTopics(admin, pipelineTopicSpecs(cfg));
-    return topicMaxMessageBytes(admin, cfg.rawTopic);
+    const partitions = new Map<string, number>();
+    for (const topic of [cfg.rawTopic, cfg.dlqTopic]) partitions.set(topic, await topicPartitionCount(admin, topic));
+    return { maxRecordBytes: await topicMaxMessageBytes(admin, cfg.rawTopic), partitions };
   });
 
-  const producer: Producer = kafka.producer(producerOptions());
+  const producer: Producer = kafka.producer(atLeastOnceProducerOptions());
   await producer.connect();
 
+  // Merging batches makes fewer, larger produce requests. A failed send rejects every batch in
+  // it, so none of their messages is deleted from SQS.
   const sender = new CoalescingSender<{ topic: string; message: KafkaMessage }>(async (items) => {
     for (const topic of new Set(items.map((i) => i.topic))) {
       const messages = items.filter((i) => i.topic === topic).map((i) => i.message);
-      await sendInChunks(producer, topic, messages, maxRecordBytes - BATCH_OVERHEAD_BYTES);
+      await sendPerPartition(producer, topic, messages, partitions.get(topic)!, maxRecordBytes - BATCH_OVERHEAD_BYTES);
     }
   });
 

@@ -65,6 +65,19 @@ export function producerOptions(extra: Partial<ProducerConfig> = {}): ProducerCo
 }
 
 /**
+ * Options for a producer whose records may be written twice but never lost: acks from all
+ * in-sync replicas (kafkajs's default for send), retries that never give up, and no kafkajs
+ * idempotence. kafkajs's idempotent producer is experimental: after a broker failover it loses
+ * track of its sequence numbers and the broker refuses every later batch of the partition with
+ * OUT_OF_ORDER_SEQUENCE_NUMBER (see partition-sends.ts). Only for topics where a copy does no
+ * harm: the raw topic, where the processor drops a repeated SQS message id, and the sink's dead
+ * letters, which promise at least one record per message. Send with `sendPerPartition`.
+ */
+export function atLeastOnceProducerOptions(): ProducerConfig {
+  return producerOptions({ idempotent: false, maxInFlightRequests: undefined });
+}
+
+/**
  * Longest a fetch waits at the broker for records. kafkajs lets a fetch in flight finish before a
  * consumer leaves its group, so this bounds how long an idle service takes to stop on SIGTERM
  * (with kafkajs's default of 5 s, an idle processor or sink took 4-5 s).
@@ -132,6 +145,8 @@ export interface PipelineTopics {
   dlqTopic: string;
   topicPartitions: number;
   replicationFactor: number;
+  /** min.insync.replicas of topics with 3 or more replicas; unset: the broker's default. */
+  minInsyncReplicas?: number;
   /** retention.ms of the raw and dead-letter topics, which hold clear PII; unset: the broker's default. */
   rawRetentionMs?: number;
   dlqRetentionMs?: number;
@@ -140,11 +155,17 @@ export interface PipelineTopics {
 export function pipelineTopicSpecs(t: PipelineTopics): TopicSpec[] {
   const sized = { name: 'max.message.bytes', value: String(MAX_RAW_RECORD_BYTES) };
   const retention = (ms: number | undefined) => (ms === undefined ? [] : [{ name: 'retention.ms', value: String(ms) }]);
+  // acks from all in-sync replicas means "from the leader alone" once the others fell out of
+  // sync; with 3 replicas, requiring 2 keeps an acknowledged record on two brokers while one of
+  // them is away (with fewer replicas that would stop every write during a restart).
+  const durable = t.replicationFactor >= 3 && t.minInsyncReplicas !== undefined
+    ? [{ name: 'min.insync.replicas', value: String(t.minInsyncReplicas) }]
+    : [];
   return [
-    { topic: t.rawTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: [sized, ...retention(t.rawRetentionMs)] },
-    { topic: t.cleanTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor },
+    { topic: t.rawTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: [sized, ...durable, ...retention(t.rawRetentionMs)] },
+    { topic: t.cleanTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, ...(durable.length > 0 ? { configEntries: durable } : {}) },
     // The dead-letter topic carries raw bodies verbatim, so it must take what the raw topic takes.
-    { topic: t.dlqTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: [sized, ...retention(t.dlqRetentionMs)] },
+    { topic: t.dlqTopic, numPartitions: t.topicPartitions, replicationFactor: t.replicationFactor, configEntries: [sized, ...durable, ...retention(t.dlqRetentionMs)] },
   ];
 }
 
@@ -173,6 +194,14 @@ export async function topicMaxMessageBytes(admin: Admin, topic: string): Promise
   const value = res.resources[0]?.configEntries.find((e) => e.configName === 'max.message.bytes')?.configValue;
   const n = Number(value);
   if (!Number.isInteger(n) || n <= 0) throw new Error(`topic ${topic} reports no usable max.message.bytes (${value})`);
+  return n;
+}
+
+/** How many partitions the topic has now. */
+export async function topicPartitionCount(admin: Admin, topic: string): Promise<number> {
+  const res = await admin.fetchTopicMetadata({ topics: [topic] });
+  const n = res.topics.find((t) => t.name === topic)?.partitions.length ?? 0;
+  if (n < 1) throw new Error(`topic ${topic} reports no partitions`);
   return n;
 }
 

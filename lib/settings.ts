@@ -59,11 +59,16 @@ export const kafkaSettings = {
   topicPartitions: setting('TOPIC_PARTITIONS', 'Partitions for topics loginpipe creates (existing topics are left as they are)', '6', integer(1, 10_000)),
   sessionTimeoutMs: setting('KAFKA_SESSION_TIMEOUT_MS', 'Consumer group session timeout: how soon a crashed instance\'s partitions go to the others', '10000', integer(6_000, 300_000)),
   replicationFactor: setting('TOPIC_REPLICATION_FACTOR', 'Replication factor for topics loginpipe creates', '1', integer(1, 16)),
+  minInsyncReplicas: setting('TOPIC_MIN_INSYNC_REPLICAS', 'min.insync.replicas of topics loginpipe creates with 3 or more replicas: how many replicas must hold a record before it is acknowledged', '2', integer(1, 16)),
   ...kafkaSecuritySettings,
   // The raw and dead-letter topics hold clear ip and device_id: their retention is how long.
   rawRetentionMs: setting('RAW_RETENTION_MS', 'retention.ms of the raw topic when loginpipe creates it: how long clear PII stays there', String(SEVEN_DAYS_MS), integer(60_000, TEN_YEARS_MS)),
   dlqRetentionMs: setting('DLQ_RETENTION_MS', 'retention.ms of the dead-letter topic when loginpipe creates it: how long clear PII stays there', String(SEVEN_DAYS_MS), integer(60_000, TEN_YEARS_MS)),
 };
+
+// More required in-sync replicas than replicas: no write could ever be acknowledged.
+rule([kafkaSettings.replicationFactor, kafkaSettings.minInsyncReplicas], (replicas, minInsync) =>
+  replicas >= 3 && minInsync > replicas ? `TOPIC_MIN_INSYNC_REPLICAS (${minInsync}) must not exceed TOPIC_REPLICATION_FACTOR (${replicas})` : undefined);
 
 export const registrySettings = {
   registryUrl: setting('SCHEMA_REGISTRY_URL', 'Confluent-compatible Schema Registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7', httpUrl),

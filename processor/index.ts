@@ -5,7 +5,8 @@
 // A repeated event id (an SQS message the connector published twice) is dropped, so the clean
 // topic holds each event once.
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
-import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
+import { sendPerPartition } from '../lib/partition-sends.js';
+import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
 import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
 import { Outage } from '../lib/outage.js';
 import { createUserLoginEncoder } from '../lib/records/user-login.js';
@@ -32,7 +33,13 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     log.warn({ setting: name }, `${name} is no longer used and is ignored: each raw partition has its own transactional id, derived from PROCESSOR_GROUP_ID`);
   }
   const kafka = createKafka(cfg, log, 'processor');
-  await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
+  // Each output partition gets send() calls of its own inside a transaction: one send() spanning
+  // brokers can skip a partition whose leader moved mid-send and still resolve (see
+  // lib/partition-sends.ts), and the transaction would then commit without those records.
+  const outputPartitions = await withAdmin(kafka, async (admin) => {
+    await ensureTopics(admin, pipelineTopicSpecs(cfg));
+    return { clean: await topicPartitionCount(admin, cfg.cleanTopic), dlq: await topicPartitionCount(admin, cfg.dlqTopic) };
+  });
   // A registry that is not up yet is waited for, as any outage is: it is no reason to exit.
   const registry = new SchemaRegistry(cfg.registryUrl);
   const encode = await new Outage('registry', log).ride(() => createUserLoginEncoder(registry, cfg.cleanTopic), { isTransient: isTransientRegistryError });
@@ -164,8 +171,8 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     const offsets = { consumerGroupId: cfg.groupId, topics: [{ topic: cfg.rawTopic, partitions: [{ partition, offset: nextOffset }] }] };
     try {
       await producer.commit(async (txn) => {
-        await sendInChunks(txn, cfg.cleanTopic, clean);
-        await sendInChunks(txn, cfg.dlqTopic, dead);
+        await sendPerPartition(txn, cfg.cleanTopic, clean, outputPartitions.clean, undefined, { sequential: true });
+        await sendPerPartition(txn, cfg.dlqTopic, dead, outputPartitions.dlq, undefined, { sequential: true });
         await producer.step(() => txn.sendOffsets(offsets));
       }, { records: clean.length + dead.length, context: { topic: cfg.rawTopic, partition, offset: firstOffset } });
       metrics.processorTransactions.inc({ result: 'committed' });

@@ -2,7 +2,8 @@
 // inserts; a partition's offsets are committed only after Postgres committed its rows (and any
 // row Postgres refused is in the dead-letter topic).
 import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
-import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin } from '../lib/kafka.js';
+import { atLeastOnceProducerOptions, consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicPartitionCount, watchConsumer, withAdmin } from '../lib/kafka.js';
+import { sendPerPartition } from '../lib/partition-sends.js';
 import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
 import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
@@ -35,12 +36,18 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const write = createWriter(db, cfg.databaseSchema);
 
   const kafka = createKafka(cfg, log, 'sink');
-  await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
+  const dlqPartitions = await withAdmin(kafka, async (admin) => {
+    await ensureTopics(admin, pipelineTopicSpecs(cfg));
+    return topicPartitionCount(admin, cfg.dlqTopic);
+  });
   const decode = createUserLoginDecoder(new SchemaRegistry(cfg.registryUrl));
 
-  const producer: Producer = kafka.producer(producerOptions());
+  // Dead letters are written at least once, one send() per partition, as the connector writes
+  // the raw topic (lib/partition-sends.ts says why): a copy after a broker failover is harmless
+  // (it has its original's sqs.message_id), a dead letter lost is not.
+  const producer: Producer = kafka.producer(atLeastOnceProducerOptions());
   await producer.connect();
-  const deadLetters = new CoalescingSender<Message>((messages) => sendInChunks(producer, cfg.dlqTopic, messages));
+  const deadLetters = new CoalescingSender<Message>((messages) => sendPerPartition(producer, cfg.dlqTopic, messages, dlqPartitions));
 
   const stopping = new AbortController();
   const dbOutage = new Outage('postgres', log);

@@ -59,9 +59,16 @@ function propertiesFile(props: Record<string, string>): string {
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
 }
 
-/** Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. */
-function newClusterId(): string {
-  return randomBytes(16).toString('base64url');
+/**
+ * Kafka cluster ids are 16 random bytes in URL-safe base64 without padding. One in 64 of those
+ * starts with "-", which the storage tool's argument parser takes for an option ("--cluster-id:
+ * expected one argument"); Kafka's own Uuid.randomUuid() skips them too.
+ */
+export function newClusterId(): string {
+  for (;;) {
+    const id = randomBytes(16).toString('base64url');
+    if (!id.startsWith('-')) return id;
+  }
 }
 
 async function writeConfig(): Promise<void> {

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { jarsIn, javaCommand } from './java.js';
+import { newClusterId } from './kafka.js';
 import { kafkaLog4j2Config, log4j2Flag } from './kafka-logging.js';
 import { paths } from './paths.js';
 import { kafkaAnswers, tcpOpen } from './wait.js';
@@ -98,7 +99,7 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
   // SCRAM credentials live in the cluster metadata; in KRaft they are written at format time.
   const scram = opts.users.flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]));
   await run(javaCommand(), [log4j, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--config', f('server.properties'),
-    '--cluster-id', randomBytes(16).toString('base64url'), ...scram]);
+    '--cluster-id', newClusterId(), ...scram]);
 
   const logFile = f('kafka.log');
   const out = openSync(logFile, 'a');

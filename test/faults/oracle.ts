@@ -56,6 +56,12 @@ export interface Tally {
   rawCopies: number;
   /** Clean records whose event id was already read in the clean topic. */
   cleanDuplicates: number;
+  /** Sent events whose id is not in the raw topic: lost before the processor. */
+  lostRaw: number;
+  /** Raw partitions and offset ranges of the valid events missing from the clean topic. */
+  cleanMissingAt: string;
+  /** Valid events whose id is not in the clean topic. */
+  lostClean: number;
   /** Rows beyond one per sent event id. */
   rowDuplicates: number;
   /** Valid events without a row. */
@@ -206,8 +212,33 @@ export function tally(key: Buffer, sent: SentEvent[], unconfirmed: SampleLogin[]
     cleanSeen.add(id);
   }
 
+  let lostClean = 0;
+  const rawPlaces = new Map<string, { partition: number; offset: bigint }[]>();
+  for (const r of o.raw) {
+    const id = r.headers['sqs.message_id'] ?? '';
+    rawPlaces.set(id, [...(rawPlaces.get(id) ?? []), { partition: r.partition, offset: BigInt(r.offset) }]);
+  }
+  const lostPlaces: { partition: number; offset: bigint }[] = [];
+  for (const e of valid) {
+    if (!cleanSeen.has(e.id)) {
+      lostClean++;
+      lostPlaces.push(...(rawPlaces.get(e.id) ?? []));
+      note(`valid event ${e.id} is not in the clean topic`);
+    }
+  }
+
   const rawIds = new Set(o.raw.map((r) => r.headers['sqs.message_id']));
   const rawCopies = o.raw.length - rawIds.size;
+  // Where the events missing from the clean topic sit in the raw topic, as offset ranges per
+  // partition: one contiguous range points at one lost transaction.
+  const byPartition = new Map<number, bigint[]>();
+  for (const p of lostPlaces) byPartition.set(p.partition, [...(byPartition.get(p.partition) ?? []), p.offset]);
+  const cleanMissingAt = [...byPartition].sort(([a], [b]) => a - b).map(([partition, offsets]) => {
+    offsets.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    return `raw ${partition}: ${offsets[0]}-${offsets[offsets.length - 1]} (${offsets.length})`;
+  }).join(', ');
+  const missingRaw = sent.filter((e) => !rawIds.has(e.id));
+  for (const e of missingRaw.slice(0, 3)) note(`event ${e.id} is not in the raw topic`);
 
   if (o.queueLeft > 0) note(`${o.queueLeft} messages left in the queue`);
   if (o.redriveLeft > 0) note(`${o.redriveLeft} messages in the redrive queue: received ${'>'}= maxReceiveCount times without being deleted`);
@@ -222,6 +253,9 @@ export function tally(key: Buffer, sent: SentEvent[], unconfirmed: SampleLogin[]
     cleanRecords: o.clean.length,
     rawCopies,
     cleanDuplicates,
+    lostClean,
+    lostRaw: missingRaw.length,
+    cleanMissingAt,
     rowDuplicates,
     lostRows,
     lostDeadLetters,

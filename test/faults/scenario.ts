@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { prng } from '../../lib/sample-logins.js';
 import { queueDepth } from '../../lib/sqs.js';
-import { db, kafka, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
+import type { Kafka } from 'kafkajs';
+import { db, kafka as stackKafka, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 import { tally, type Row, type Tally } from './oracle.js';
 import { LoginStream } from './stream.js';
 import { TopicTail } from '../../lib/topic-reader.js';
@@ -134,16 +135,31 @@ export interface ScenarioReport {
   wallMs: number;
 }
 
+export interface ScenarioOptions {
+  perSecond?: number;
+  /** Events in the stream (FAULT_EVENTS overrides it). */
+  events?: number;
+  /** Settings for the world's services, e.g. KAFKA_BROKERS of a test cluster. */
+  env?: Record<string, string>;
+  /** A client of the Kafka the services use, for reading the topics back; the stack's by default. */
+  kafka?: Kafka;
+  /** Every malformed event in the dead-letter topic exactly once, not at least once. */
+  /** Runs once the world exists, before any service starts (e.g. to create its topics). */
+  prepare?: (world: FaultWorld) => Promise<void>;
+}
+
 export async function runScenario(
   name: string,
   inject: (ctx: ScenarioContext) => Promise<void>,
-  opts: { perSecond?: number; env?: Record<string, string> } = {},
+  opts: ScenarioOptions = {},
 ): Promise<ScenarioReport> {
   const wallFrom = Date.now();
+  const events = process.env.FAULT_EVENTS ? EVENTS : opts.events ?? EVENTS;
+  const kafka = opts.kafka ?? stackKafka;
   const seed = process.env.FAULT_SEED ? Number(process.env.FAULT_SEED) : Math.floor(Math.random() * 2 ** 31);
   const perSecond = Number(process.env.FAULT_RATE ?? opts.perSecond ?? PER_SECOND);
   const log = (line: string) => console.log(`[${name} +${((Date.now() - wallFrom) / 1000).toFixed(1)}s] ${line}`);
-  log(`seed ${seed} (replay with FAULT_SEED=${seed}); ${EVENTS} events at ${perSecond}/s, ${MALFORMED_SHARE * 100}% malformed`);
+  log(`seed ${seed} (replay with FAULT_SEED=${seed}); ${events} events at ${perSecond}/s, ${MALFORMED_SHARE * 100}% malformed`);
 
   const world = await newFaultWorld(name, opts.env);
   const table = `"${world.schema}".user_logins`;
@@ -151,7 +167,7 @@ export async function runScenario(
   const faults: FaultRecord[] = [];
   const problems: string[] = [];
   const samples: Sample[] = [];
-  const stream = new LoginStream({ queueUrl: world.queueUrl, total: EVENTS, perSecond, malformedShare: MALFORMED_SHARE, seed, log });
+  const stream = new LoginStream({ queueUrl: world.queueUrl, total: events, perSecond, malformedShare: MALFORMED_SHARE, seed, log });
   let sampling = true;
   let sampler: Promise<void> = Promise.resolve();
   const tails: TopicTail[] = [];
@@ -160,6 +176,7 @@ export async function runScenario(
   const failures: string[] = [];
 
   try {
+    await opts.prepare?.(world);
     for (const kind of KINDS) await services.start(kind);
     log(`services started: ${KINDS.map((k) => `${k} pid ${services.running(k).child.pid}`).join(', ')}`);
 
@@ -289,6 +306,7 @@ export async function runScenario(
       ['dead letters beyond one per malformed event', t.extraDeadLetters],
       ['event ids repeated in the clean topic', t.cleanDuplicates],
       ['rows beyond one per event', t.rowDuplicates],
+      ['valid events missing from the clean topic', t.lostClean],
       ['malformed events with a row', t.malformedWithRow],
       ['valid events dead-lettered', t.validDeadLettered],
       ['rows with wrong values', t.wrongRows],
@@ -411,7 +429,7 @@ function printReport(r: ScenarioReport, samples: Sample[], stream: LoginStream):
     ['dead letters', String(t.deadRecords)],
     ['clean', String(t.cleanRecords)],
     ['duplicates', `${t.cleanDuplicates + t.rowDuplicates} (${t.cleanDuplicates} clean, ${t.rowDuplicates} rows)`],
-    ['losses', `${t.lostRows + t.lostDeadLetters} (${t.lostRows} rows, ${t.lostDeadLetters} dlq)`],
+    ['losses', `${t.lostRows + t.lostDeadLetters} (${t.lostRows} rows, ${t.lostClean} clean, ${t.lostDeadLetters} dlq; ${t.lostRaw} never in raw)`],
     ['resume (max)', secs(worst((x) => x.resumeMs))],
     ['catch-up (max)', secs(worst((x) => x.catchUpMs))],
     ['longest stall', secs(longestStall(samples, stream))],
@@ -426,6 +444,7 @@ function printReport(r: ScenarioReport, samples: Sample[], stream: LoginStream):
     t.unconfirmed > 0 ? `${t.unconfirmed} sends unconfirmed (${t.landedUnconfirmed} of them landed anyway, not counted)` : '',
     t.rawCopies > 0 ? `${t.rawCopies} raw records repeat an event id (redelivered by SQS, published again by the connector) for the processor to drop` : '',
     t.extraDeadLetters > 0 ? `${t.extraDeadLetters} extra dead letters for malformed events` : '',
+    t.lostClean > 0 ? `missing from the clean topic, by raw partition and offsets: ${t.cleanMissingAt}` : '',
     t.queueLeft + t.redriveLeft > 0 ? `queue ${t.queueLeft}, redrive queue ${t.redriveLeft}` : '',
   ].filter(Boolean);
   if (extra.length > 0) lines.push(`  (${extra.join('; ')})`);

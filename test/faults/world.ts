@@ -13,6 +13,7 @@ export interface FaultWorld extends World {
   redriveUrl: string;
 }
 
+/** `env` overrides the world's settings, e.g. KAFKA_BROKERS of a test cluster. */
 export async function newFaultWorld(label: string, env: Record<string, string> = {}): Promise<FaultWorld> {
   const world = await newWorld(label, {
     SQS_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
