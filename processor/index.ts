@@ -19,6 +19,7 @@ import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
 import { processMetrics } from '../lib/metrics.js';
+import { processorSummary } from '../lib/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka-sampler.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
@@ -52,7 +53,6 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   await consumer.subscribe({ topics: [cfg.rawTopic], fromBeginning: true });
 
   const ended = deferred();
-  const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0 };
   const metrics = processMetrics();
   const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.rawTopic } });
   const filter = new DuplicateFilter(cfg.dedupWindow);
@@ -121,10 +121,6 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     if (plan.commits) {
       await commitTransaction(topic, partition, clean, dead, (BigInt(last) + 1n).toString(), batch.firstOffset() ?? undefined);
       filter.committed(plan);
-      counts.clean += clean.length;
-      counts.dead += dead.length;
-      counts.duplicates += plan.duplicates.length;
-      counts.transactions++;
       metrics.processorRecords.inc({ outcome: 'clean' }, clean.length);
       metrics.processorRecords.inc({ outcome: 'dead_letter' }, dead.length);
       metrics.processorRecords.inc({ outcome: 'duplicate' }, plan.duplicates.length);
@@ -178,7 +174,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         // disconnect() lets the batch in progress finish and commit before leaving the group.
         await consumer.disconnect();
         await Promise.allSettled([producer.close(), admin.disconnect(), kafkaSampler.stop()]);
-        log.info(counts, 'processor stopped');
+        log.info(await processorSummary(metrics), 'processor stopped');
         ended.resolve();
       })();
       return stopping;
