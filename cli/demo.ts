@@ -74,7 +74,7 @@ export async function demo(out: (line: string) => void): Promise<number> {
     for (const [code, n] of [...reasons].sort((a, b) => b[1] - a[1])) out(`    ${String(n).padStart(4)}  ${code}`);
 
     const rows = await pg.any(`SELECT event_id, user_id, device_type, left(masked_ip, 16) || '…' AS masked_ip,
-      left(masked_device_id, 16) || '…' AS masked_device_id, locale, app_version, app_version_text(app_version) AS version, create_date::text
+      left(masked_device_id, 16) || '…' AS masked_device_id, locale, app_version, "${db.databaseSchema}".app_version_text(app_version) AS version, create_date::text
       FROM ${table} WHERE event_id = ANY($1) ORDER BY user_id LIMIT 5`, [validIds]);
     out('\na few rows:');
     console.table(rows);

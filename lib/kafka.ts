@@ -4,6 +4,7 @@ import type { Logger } from './log.js';
 import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
 import { errorMessage } from './errors.js';
 import { kafkaSecurityOptions, type KafkaSecurityConfig } from './kafka-security.js';
+import { kafkajsLevel } from './kafkajs-levels.js';
 
 // Node's CommonJS interop does not see this one as a named export of kafkajs.
 const { ConfigResourceTypes } = kafkajs;
@@ -12,13 +13,6 @@ export interface KafkaConfig extends KafkaSecurityConfig {
   brokers: string[];
   clientId: string;
 }
-
-const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
-  [logLevel.ERROR]: 'error',
-  [logLevel.WARN]: 'warn',
-  [logLevel.INFO]: 'info',
-  [logLevel.DEBUG]: 'debug',
-};
 
 /** `retry` replaces the client's retry policy: a tool or test may want to fail fast. */
 export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts: { retry?: RetryOptions } = {}): Kafka {
@@ -31,19 +25,10 @@ export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts:
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
       const { message, timestamp: _t, logger: _l, ...extra } = entry;
-      kafkaLog[routine(entry) ? 'debug' : LEVELS[level] ?? 'info']({ namespace, ...extra }, message);
+      kafkaLog[kafkajsLevel({ level, message, error: (extra as { error?: unknown }).error })]({ namespace, ...extra }, message);
     },
     retry: opts.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
   });
-}
-
-// Retried conditions that are expected, not errors: right after a commit the coordinator is still
-// writing that transaction's markers, so the next transaction's first request is told
-// CONCURRENT_TRANSACTIONS; and a freshly started broker answers COORDINATOR_LOAD_IN_PROGRESS.
-const ROUTINE = ['another concurrent operation on the same transaction', 'The coordinator is loading'];
-function routine(entry: LogEntry['log']): boolean {
-  const error = (entry as { error?: unknown }).error;
-  return ROUTINE.some((text) => entry.message.includes(text) || (typeof error === 'string' && error.includes(text)));
 }
 
 /**
@@ -51,7 +36,7 @@ function routine(entry: LogEntry['log']): boolean {
  * Java client's partitioner (so keys land where other Kafka tools expect), and retries that
  * never give up on their own: during a broker outage a send waits for the broker to return,
  * which holds SQS messages and input offsets where they are instead of losing or skipping them.
- * The short first retry matters for transactions: see `routine` above.
+ * The short first retry matters for transactions: see CONCURRENT_TRANSACTIONS in kafkajs-levels.ts.
  */
 export function producerOptions(extra: Partial<ProducerConfig> = {}): ProducerConfig {
   return {
@@ -104,7 +89,8 @@ export function consumerOptions(groupId: string, sessionTimeoutMs: number, extra
 export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: unknown): void; joined?(assignment: Record<string, number[]>): void }): () => boolean {
   let inGroup = false;
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    log.error({ err: errorMessage(payload.error), restart: payload.restart }, 'consumer crashed');
+    // One kafkajs restarts (its cause was retriable, e.g. a broker restarting) is a warning.
+    log[payload.restart ? 'warn' : 'error']({ err: errorMessage(payload.error), restart: payload.restart }, 'consumer crashed');
     if (!payload.restart) on.fatal(payload.error);
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {

@@ -8,7 +8,7 @@
 // naturally), so one scrape of any of its health ports shows all three.
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { DEAD_LETTER_CODES } from './records/dead-letter-codes.js';
-import type { Dependency } from './outage.js';
+import { DEPENDENCIES, type Dependency } from './dependency.js';
 
 export const PROCESSOR_OUTCOMES = ['clean', 'dead_letter', 'duplicate'] as const;
 export const TRANSACTION_RESULTS = ['committed', 'aborted', 'unknown'] as const;
@@ -16,12 +16,11 @@ export const SINK_ROW_RESULTS = ['inserted', 'duplicate', 'rejected'] as const;
 /** `queue` label of loginpipe_sqs_messages: the queue drained, and the one SQS moves its failures to. */
 export const SQS_QUEUES = ['main', 'redrive'] as const;
 export const SQS_STATES = ['visible', 'in_flight', 'delayed'] as const;
-export const DEPENDENCIES = ['kafka', 'sqs', 'postgres', 'registry'] as const satisfies readonly Dependency[];
 
 export type TransactionResult = (typeof TRANSACTION_RESULTS)[number];
 export type SqsQueueRole = (typeof SQS_QUEUES)[number];
 export type SqsState = (typeof SQS_STATES)[number];
-export type { Dependency };
+export { DEPENDENCIES, type Dependency };
 
 // Records per transaction: from a trickle (one record) up to a full 2 MiB fetch of small bodies.
 const BATCH_RECORD_BUCKETS = [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000];

@@ -5,8 +5,9 @@ import type { Logger } from './log.js';
 import { backoffMs, sleep, type RetryPolicy } from './retry.js';
 import { errorMessage } from './errors.js';
 import { processMetrics } from './metrics.js';
+import type { Dependency } from './dependency.js';
 
-export type Dependency = 'kafka' | 'sqs' | 'postgres' | 'registry';
+export type { Dependency };
 
 const SHOWN: Record<Dependency, string> = { kafka: 'Kafka', sqs: 'SQS', postgres: 'Postgres', registry: 'the schema registry' };
 

@@ -24,6 +24,7 @@ import { ProducerFenced, TransactionFailed } from './transactional-producer.js';
 import { PartitionClaims, type Claim } from './partition-claims.js';
 import { transactionalIdPrefix } from './transactional-id.js';
 import { processMetrics } from '../lib/metrics.js';
+import { processorSummary } from '../lib/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka-sampler.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
@@ -69,7 +70,6 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   await consumer.subscribe({ topics: [cfg.rawTopic], fromBeginning: true });
 
   const ended = deferred();
-  const counts = { clean: 0, dead: 0, duplicates: 0, transactions: 0, partitionsLost: 0 };
   const metrics = processMetrics();
   const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.rawTopic } });
   // Partitions whose producer was fenced: paused until the group says who has them (see `lost`).
@@ -151,10 +151,6 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         throw err;
       }
       if (claims.holds(claim)) filter.committed(plan);
-      counts.clean += clean.length;
-      counts.dead += dead.length;
-      counts.duplicates += plan.duplicates.length;
-      counts.transactions++;
       metrics.processorRecords.inc({ outcome: 'clean' }, clean.length);
       metrics.processorRecords.inc({ outcome: 'dead_letter' }, dead.length);
       metrics.processorRecords.inc({ outcome: 'duplicate' }, plan.duplicates.length);
@@ -196,7 +192,6 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     // partition is still ours and goes on under that claim.
     if (!claims.holds(claim)) return;
     claims.release(claim);
-    counts.partitionsLost++;
     log.warn({ topic: cfg.rawTopic, partition, err: errorMessage(err) }, 'partition taken over by another processor; batch dropped, partition set aside until the next assignment');
     if (setAside.has(partition)) return;
     const resume = pause();
@@ -232,7 +227,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
         for (const [, aside] of setAside) clearTimeout(aside.timer);
         await claims.close();
         await Promise.allSettled([admin.disconnect(), kafkaSampler.stop()]);
-        log.info(counts, 'processor stopped');
+        log.info(await processorSummary(metrics), 'processor stopped');
         ended.resolve();
       })();
       return stopping;

@@ -20,6 +20,7 @@ import { Batcher } from './batcher.js';
 import { createWriter } from './writer.js';
 import { toRow, type UserLoginRow } from './rows.js';
 import { processMetrics } from '../lib/metrics.js';
+import { sinkSummary } from '../lib/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka-sampler.js';
 import { OffsetGuard } from './offset-guard.js';
 
@@ -51,7 +52,6 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
 
   const stopping = new AbortController();
   const dbOutage = new Outage('postgres', log);
-  const counts = { inserted: 0, duplicates: 0, rejected: 0, undecodable: 0 };
   const metrics = processMetrics();
 
   const registryOutage = new Outage('registry', log);
@@ -83,10 +83,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     for (const item of result.insertedItems) metrics.endToEndSeconds.observe(Math.max(0, committedAt - item.sentAt) / 1000);
     metrics.sinkRows.inc({ result: 'inserted' }, result.inserted);
     metrics.sinkRows.inc({ result: 'duplicate' }, result.duplicates);
-    counts.inserted += result.inserted;
-    counts.duplicates += result.duplicates;
     if (result.rejected.length === 0) return;
-    counts.rejected += result.rejected.length;
     await deadLetters.submit(result.rejected.map(({ item, error }) => {
       log.warn({ ...where(item.source), messageId: item.row.event_id, sqlstate: (error as { code?: string }).code }, 'row rejected by the database; dead-lettered');
       return deadLetter(item.source, 'rejected_by_database', `Postgres refused the row: ${error.message}`, item.row.event_id);
@@ -111,7 +108,6 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         record = await decode(m.value);
       } catch (err) {
         if (isTransientRegistryError(err)) throw err;
-        counts.undecodable++;
         const messageId = headerText(m.headers, HEADER_MESSAGE_ID);
         log.warn({ ...where(source), messageId, err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
         dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));
@@ -196,7 +192,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         await disconnecting;
         await kafkaSampler.stop();
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
-        log.info(counts, 'sink stopped');
+        log.info(await sinkSummary(metrics), 'sink stopped');
         ended.resolve();
       })();
       return stopped;

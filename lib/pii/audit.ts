@@ -2,7 +2,15 @@
 // the transaction that reads or changes the rows it records, so that no clear value is printed,
 // and no row changed, without its audit row having committed first.
 import { userInfo } from 'node:os';
-import type { ITask } from 'pg-promise';
+
+/**
+ * What the audit needs of a database transaction: the two calls it makes. A pg-promise task is
+ * one; naming only these keeps lib/pii/ free of the Postgres client (see import-direction.test.ts).
+ */
+export interface AuditTx {
+  one<T>(query: string, values?: unknown): Promise<T>;
+  none(query: string, values?: unknown): Promise<unknown>;
+}
 
 export type AuditAction = 'reveal' | 'rekey' | 'forget';
 
@@ -34,7 +42,7 @@ export function requireReason(reason: string | undefined): string {
 
 export class AuditUsageError extends Error {}
 
-export async function insertAudit(t: ITask<unknown>, e: AuditEntry): Promise<number> {
+export async function insertAudit(t: AuditTx, e: AuditEntry): Promise<number> {
   const row = await t.one<{ id: string }>(
     `INSERT INTO pii_audit (action, os_user, requested_by, reason, event_ids, fields, detail)
      VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7::jsonb) RETURNING id`,
@@ -44,6 +52,6 @@ export async function insertAudit(t: ITask<unknown>, e: AuditEntry): Promise<num
 }
 
 /** Scopes the transaction's unqualified names (user_logins, pii_audit) to the configured schema. */
-export async function useSchema(t: ITask<unknown>, schema: string): Promise<void> {
+export async function useSchema(t: AuditTx, schema: string): Promise<void> {
   await t.none('SET LOCAL search_path TO $1:name', [schema]);
 }

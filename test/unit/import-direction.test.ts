@@ -1,8 +1,11 @@
 // The services are siblings: connector/, processor/ and sink/ never import one another, lib/
 // imports none of them, and bench/ does not lean on test/. What they share lives in lib/.
+// lib/records/ and lib/pii/ are pure contracts (record formats, masking and sealing): nothing they
+// import, directly or through other lib/ files, is a Kafka, SQS or Postgres client. And no two
+// files of lib/ import each other, however roundabout.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
 import { ROOT } from '../../lib/paths.js';
 
@@ -39,6 +42,131 @@ for (const rule of rules) {
     assert.ok(files.length > 0, `no sources under ${rule.from}/`);
     const broken = files.flatMap((f) => importedFolders(f).filter((i) => rule.mayNotImport.includes(i.folder)).map((i) => `${f} imports ${i.spec}`));
     assert.equal(broken, []);
+  });
+}
+
+/** Every module specifier a source imports or re-exports (static, dynamic, side-effect, type). */
+function specifiers(text: string): string[] {
+  return [...text.matchAll(/(?:\bfrom\s+|\bimport\s*\(\s*|\bimport\s+)(['"])([^'"]+)\1/g)].map((m) => m[2]!);
+}
+
+/** The repository file a relative specifier of `file` names (TypeScript imports say .js for .ts). */
+function resolveRelative(file: string, spec: string): string | undefined {
+  if (!spec.startsWith('./') && !spec.startsWith('../')) return undefined;
+  const target = relative(ROOT, normalize(join(ROOT, dirname(file), spec))).replace(/\.js$/, '.ts');
+  return existsSync(join(ROOT, target)) ? target : undefined;
+}
+
+// Packages that talk to Kafka, SQS or Postgres.
+const CLIENT_PACKAGE = /^(kafkajs|@aws-sdk\/[^/]+|pg|pg-promise|pg-copy-streams|pg-pool|sqs-consumer)(\/|$)/;
+
+/** Client packages `file` reaches, with the chain of files through which it does. */
+function clientsReached(file: string): string[] {
+  const found: string[] = [];
+  const seen = new Set<string>([file]);
+  const queue: string[][] = [[file]];
+  while (queue.length > 0) {
+    const chain = queue.shift()!;
+    const at = chain[chain.length - 1]!;
+    for (const spec of specifiers(readFileSync(join(ROOT, at), 'utf8'))) {
+      if (CLIENT_PACKAGE.test(spec)) found.push(`${chain.join(' -> ')} imports ${spec}`);
+      const next = resolveRelative(at, spec);
+      if (next !== undefined && !seen.has(next)) {
+        seen.add(next);
+        queue.push([...chain, next]);
+      }
+    }
+  }
+  return found;
+}
+
+for (const contract of ['lib/records', 'lib/pii']) {
+  test(`${contract}/ reaches no Kafka, SQS or Postgres client, directly or through lib/`, () => {
+    const files = sourcesUnder(contract);
+    assert.ok(files.length > 0, `no sources under ${contract}/`);
+    assert.equal(files.flatMap(clientsReached), []);
+  });
+}
+
+/** The cycles of a graph (file -> files it imports), each once, as a path that returns to its start. */
+function cycles(graph: Map<string, string[]>): string[][] {
+  const found: string[][] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const onPath = new Set<string>();
+  const visit = (node: string): void => {
+    path.push(node);
+    onPath.add(node);
+    for (const next of graph.get(node) ?? []) {
+      if (onPath.has(next)) found.push([...path.slice(path.indexOf(next)), next]);
+      else if (!done.has(next)) visit(next);
+    }
+    path.pop();
+    onPath.delete(node);
+    done.add(node);
+  };
+  for (const node of [...graph.keys()].sort()) if (!done.has(node)) visit(node);
+  return found;
+}
+
+test('no files of lib/ import each other in a cycle (type imports included)', () => {
+  const graph = new Map<string, string[]>();
+  for (const file of sourcesUnder('lib')) {
+    const targets = specifiers(readFileSync(join(ROOT, file), 'utf8')).map((s) => resolveRelative(file, s)).filter((t): t is string => t !== undefined && t.startsWith('lib/'));
+    graph.set(file, targets);
+  }
+  assert.ok(graph.size > 10, 'lib/ sources are found');
+  assert.equal(cycles(graph).map((c) => c.join(' -> ')), []);
+});
+
+// The cycle finder, on graphs written out by hand.
+const graphs: { name: string; edges: [string, string][]; want: string[] }[] = [
+  { name: 'two files importing each other', edges: [['a', 'b'], ['b', 'a']], want: ['a -> b -> a'] },
+  { name: 'a file importing itself', edges: [['a', 'a']], want: ['a -> a'] },
+  { name: 'a three-file loop behind an entry', edges: [['e', 'a'], ['a', 'b'], ['b', 'c'], ['c', 'a']], want: ['a -> b -> c -> a'] },
+  { name: 'a chain', edges: [['a', 'b'], ['b', 'c']], want: [] },
+  { name: 'a diamond', edges: [['a', 'b'], ['a', 'c'], ['b', 'd'], ['c', 'd']], want: [] },
+  { name: 'no edges', edges: [], want: [] },
+];
+for (const g of graphs) {
+  test(`the cycle finder on ${g.name}`, () => {
+    const graph = new Map<string, string[]>();
+    for (const [from, to] of g.edges) graph.set(from, [...(graph.get(from) ?? []), to]);
+    assert.equal(cycles(graph).map((c) => c.join(' -> ')), g.want);
+  });
+}
+
+// The specifier reader and the client matcher, on lines written out by hand.
+const specLines: { name: string; text: string; want: string[] }[] = [
+  { name: 'a type import', text: "import type { ITask } from 'pg-promise';", want: ['pg-promise'] },
+  { name: 'a re-export', text: "export { Kafka } from 'kafkajs';", want: ['kafkajs'] },
+  { name: 'a dynamic import in double quotes', text: 'const m = await import("@aws-sdk/client-sqs");', want: ['@aws-sdk/client-sqs'] },
+  { name: 'a side-effect import', text: "import 'pg';", want: ['pg'] },
+  { name: 'an import spread over lines', text: "import {\n  a,\n  b,\n} from '../kafka.js';", want: ['../kafka.js'] },
+  { name: 'a package name in a plain string', text: "const name = 'pg'; log('kafkajs');", want: [] },
+  { name: 'a word ending in import', text: "reimport 'pg';", want: [] },
+];
+for (const c of specLines) {
+  test(`the specifier reader on ${c.name}`, () => {
+    assert.equal(specifiers(c.text), c.want);
+  });
+}
+const packages: { spec: string; client: boolean }[] = [
+  { spec: 'kafkajs', client: true },
+  { spec: 'kafkajs/src/protocol/error.js', client: true },
+  { spec: '@aws-sdk/client-sqs', client: true },
+  { spec: 'pg', client: true },
+  { spec: 'pg-promise', client: true },
+  { spec: 'sqs-consumer', client: true },
+  { spec: 'pgx', client: false },
+  { spec: 'kafkajs-snappy', client: false },
+  { spec: 'avsc', client: false },
+  { spec: 'node:crypto', client: false },
+  { spec: '../kafka.js', client: false },
+];
+for (const c of packages) {
+  test(`${c.spec} ${c.client ? 'is' : 'is not'} a client package`, () => {
+    assert.is(CLIENT_PACKAGE.test(c.spec), c.client);
   });
 }
 
