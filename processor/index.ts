@@ -14,7 +14,7 @@ import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/
 import type { ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
-import { piiOptionsFrom } from './pii-options.js';
+import { piiPolicyFrom } from './pii-options.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed, TransactionalProducer } from './transactional-producer.js';
@@ -30,7 +30,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   const registry = new SchemaRegistry(cfg.registryUrl);
   const encode = await new Outage('registry', log).ride(() => createUserLoginEncoder(registry, cfg.cleanTopic), { isTransient: isTransientRegistryError });
   const mask = createMasker(cfg.hmacKey);
-  const pii = piiOptionsFrom(cfg);
+  const pii = piiPolicyFrom(cfg);
 
   const producer = new TransactionalProducer(
     cfg.transactionalId,
@@ -104,9 +104,10 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     const clean: Message[] = [];
     const dead: Message[] = [];
     const deadCodes = new Map<DeadLetterCode, number>();
+    const batchPii = pii.forBatch(); // one HPKE context for the batch's sealed values
     for (const i of plan.write) {
       const m = batch.messages[i]!;
-      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, pii);
+      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, batchPii);
       if (outcome.kind === 'clean') {
         clean.push({ key: outcome.key, value: encode(outcome.record), timestamp: String(outcome.record.login_time) });
       } else {
@@ -166,7 +167,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
-  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, maskKeyId: pii.maskKeyId, sealing: pii.seal !== null }, 'processor started');
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, maskKeyId: pii.maskKeyId, sealing: pii.sealing }, 'processor started');
 
   let stopping: Promise<void> | undefined;
   return {
