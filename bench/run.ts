@@ -304,10 +304,17 @@ async function processorStep(): Promise<void> {
   }
 }
 
-/** The processor's pure core (bench/processor-core.ts) in a process of its own, sealing off and on. */
+/**
+ * The processor's pure core (bench/processor-core.ts) in a process of its own, sealing off and
+ * on, twice each, interleaved; the less disturbed (less CPU per event) of the two counts.
+ */
 async function coreStep(): Promise<void> {
-  for (const mode of SEALING) {
-    const r = await runCeiling('processor-core', { BENCH_EVENTS: String(Math.max(5_000, N)), BENCH_CORE_RUNS: '5', BENCH_SEAL: mode === 'on' ? '1' : '0' });
+  const best = new Map<string, ChildResult>();
+  for (const mode of [...SEALING, ...SEALING]) {
+    const r = await runCeiling('processor-core', { BENCH_EVENTS: String(Math.max(20_000, N)), BENCH_CORE_RUNS: '5', BENCH_SEAL: mode === 'on' ? '1' : '0' });
+    if ((best.get(mode)?.cpuPerUnitMicros ?? Infinity) > r.cpuPerUnitMicros) best.set(mode, r);
+  }
+  for (const [mode, r] of best) {
     figure(`processor core, sealing ${mode}`, fromChild(r));
     record(`processor core (no I/O), sealing ${mode}`, 'events/s', '', r.rate, undefined, { 'CPU µs/event': r.cpuPerUnitMicros });
   }

@@ -307,8 +307,16 @@ export class BatchSealer {
   }
 
   sealText(value: string, eventId: string): Buffer {
-    return this.seal(Buffer.from(value, 'utf8'), Buffer.from(eventId, 'utf8'));
+    // An event's two values come one after the other: its id is encoded once for both.
+    if (eventId !== this.lastEventId) {
+      this.lastEventId = eventId;
+      this.lastAad = Buffer.from(eventId, 'utf8');
+    }
+    return this.seal(Buffer.from(value, 'utf8'), this.lastAad!);
   }
+
+  private lastEventId: string | undefined;
+  private lastAad: Buffer | undefined;
 
   private newContext(): SenderState {
     const ctx = this.vector === undefined
