@@ -28,7 +28,7 @@
 //   bytes 33-    the AES-256-GCM ciphertext of the value, its 16-byte tag last
 // Each value is its own single-shot HPKE context (sequence number 0).
 import {
-  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman,
+  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, createSecretKey, diffieHellman,
   generateKeyPairSync, type KeyObject,
 } from 'node:crypto';
 
@@ -259,7 +259,15 @@ export function publicKeyOf(rawPrivateKey: Uint8Array): Buffer {
 }
 
 /** A context's state on the sender's side: what every value sealed in it starts with, and its key. */
-interface SenderState { header: Buffer; key: Buffer; baseNonce: Buffer; next: number }
+interface SenderState {
+  header: Buffer;
+  /** The AEAD key, imported once per context: a KeyObject makes each value's cipher set-up cheaper. */
+  key: KeyObject;
+  baseNonce: Buffer;
+  /** Reused for every value's nonce (createCipheriv copies it). */
+  nonce: Buffer;
+  next: number;
+}
 
 /**
  * Seals values in the version 2 format, many per HPKE context: one encapsulation, then one
@@ -297,7 +305,9 @@ export class BatchSealer {
     const out = Buffer.allocUnsafe(state.header.length + SEQUENCE_BYTES + plaintext.length + TAG_BYTES);
     state.header.copy(out, 0);
     out.writeUInt32BE(sequence, state.header.length);
-    const cipher = createCipheriv('aes-256-gcm', state.key, nonceFor(state.baseNonce, sequence));
+    // Section 5.2 ComputeNonce, in place: the base nonce with its last 4 bytes XOR the sequence.
+    state.nonce.writeUInt32BE((state.baseNonce.readUInt32BE(NONCE_BYTES - 4) ^ sequence) >>> 0, NONCE_BYTES - 4);
+    const cipher = createCipheriv('aes-256-gcm', state.key, state.nonce);
     cipher.setAAD(aad);
     let at = state.header.length + SEQUENCE_BYTES;
     at += cipher.update(plaintext).copy(out, at);
@@ -323,7 +333,13 @@ export class BatchSealer {
       ? setupBaseSender(this.publicKey, INFO_V2)
       : setupBaseSender(this.publicKey, this.vector.info, this.vector.ephemeralPrivate);
     this.contexts++;
-    return { header: Buffer.concat([Buffer.of(SEALED_FORMAT_V2), ctx.enc]), key: ctx.key, baseNonce: ctx.baseNonce, next: 0 };
+    return {
+      header: Buffer.concat([Buffer.of(SEALED_FORMAT_V2), ctx.enc]),
+      key: createSecretKey(ctx.key),
+      baseNonce: ctx.baseNonce,
+      nonce: Buffer.from(ctx.baseNonce),
+      next: 0,
+    };
   }
 }
 
