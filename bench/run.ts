@@ -189,8 +189,12 @@ async function runCeiling(script: string, env: Record<string, string>): Promise<
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult;
 }
 
-function sqsCeiling(endpoint: string, queueUrl: string, count: number, pollers = CEILING_POLLERS): Promise<ChildResult> {
-  return runCeiling('ceiling-sqs', { BENCH_SQS_ENDPOINT: endpoint, BENCH_QUEUE_URL: queueUrl, BENCH_POLLERS: String(pollers), BENCH_COUNT: String(count) });
+/** The bare SDK loops; with a topic, each loop also produces its messages there (bare kafkajs). */
+function sqsCeiling(endpoint: string, queueUrl: string, count: number, pollers = CEILING_POLLERS, kafkaTopic?: string): Promise<ChildResult> {
+  return runCeiling('ceiling-sqs', {
+    BENCH_SQS_ENDPOINT: endpoint, BENCH_QUEUE_URL: queueUrl, BENCH_POLLERS: String(pollers), BENCH_COUNT: String(count),
+    ...(kafkaTopic === undefined ? {} : { BENCH_KAFKA_TOPIC: kafkaTopic, BENCH_BROKERS: KAFKA_BROKER }),
+  });
 }
 
 const alive = (procs: LoginpipeProcess[]) => () => {
@@ -337,6 +341,16 @@ async function connectorStep(label: string, count: number, env: (world: World) =
     if (main) {
       figure('connector', fromMeasured(m));
       figure('bare SDK loop', fromChild(ceiling));
+      // The same loops, each also producing its messages with a bare kafkajs producer: the floor
+      // under what the connector does, so that what is left above it is the connector's own.
+      const topic = ceilingWorld.env.RAW_TOPIC!;
+      await ensureTopics(admin, [{ topic, numPartitions: 4, replicationFactor: 1 }]);
+      await sendBodies(seedClient, theirs.queueUrl.replace(theirs.endpoint, seedEndpoint(seedClient)), bodies(count).bodies, 16);
+      const withProduce = await sqsCeiling(theirs.endpoint, theirs.queueUrl, count, pollers, topic);
+      figure('bare SDK loop + bare kafkajs produce', fromChild(withProduce));
+      record(`${label}: the floor with Kafka`, 'msg/s', `bare SDK receive(10) + kafkajs produce + delete, ${pollers} loops`, m.rate, withProduce.rate, {
+        'connector CPU µs/msg': m.cpuPerUnitMicros, 'floor CPU µs/msg': withProduce.cpuPerUnitMicros,
+      });
     }
     record(label, 'msg/s', `bare SDK receive(10)+delete, ${pollers} loops`, m.rate, ceiling.rate, {
       'connector CPU µs/msg': m.cpuPerUnitMicros, 'SDK loop CPU µs/msg': ceiling.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
@@ -464,6 +478,11 @@ const TARGETS = [
     const l = f('bare SDK loop')?.cpuMicros;
     return c && l ? c / l : undefined;
   }, parts: ['connector', 'bare SDK loop'] },
+  { ratio: '… connector CPU per message ÷ that of the SDK loop that also produces each batch with bare kafkajs (information)', target: '–', value: (_: number, f: (n: string) => Figure | undefined) => {
+    const c = f('connector')?.cpuMicros;
+    const l = f('bare SDK loop + bare kafkajs produce')?.cpuMicros;
+    return c && l ? c / l : undefined;
+  }, parts: ['bare SDK loop + bare kafkajs produce'] },
   { ratio: 'peak RSS, processor with sealing on', target: '< 200', unit: ' MiB', value: rss('processor, sealing on'), parts: [] },
   { ratio: 'peak RSS, processor with sealing off', target: '< 200', unit: ' MiB', value: rss('processor, sealing off'), parts: [] },
   { ratio: 'peak RSS, sink (sealed rows)', target: '< 200', unit: ' MiB', value: rss('sink, sealing on'), parts: [] },
