@@ -113,6 +113,18 @@ test('equal values sealed in one context differ (each has its own nonce)', () =>
   assert.is.not(toHex(a.subarray(HEADER)), toHex(b.subarray(HEADER)));
 });
 
+test('each value is bound to its own event id, also when ids alternate within one sealer', () => {
+  const sealer = new BatchSealer(sealing);
+  const ids = ['e1', 'e1', 'e2', 'e1', '', 'e2'];
+  const sealed = ids.map((id, i) => sealer.sealText(`v${i}`, id));
+  sealed.forEach((s, i) => {
+    assert.is(openText(opening(), s, ids[i]!), `v${i}`);
+    for (const other of ['e1', 'e2', ''].filter((o) => o !== ids[i])) {
+      assert.throws(() => openText(opening(), s, other), (e: unknown) => e instanceof SealedValueError && e.code === 'does_not_open');
+    }
+  });
+});
+
 for (const maxValues of [0, -1, 1.5, Number.NaN, MAX_SEQUENCE + 2]) {
   test(`a sealer refuses ${maxValues} values per context`, () => {
     assert.throws(() => new BatchSealer(sealing, { maxValues }), (e: unknown) => e instanceof RangeError);
