@@ -4,7 +4,9 @@
 //
 //   BENCH_EVENTS        events per step (default 20000)
 //   BENCH_ROUNDS        rounds (default 3)
-//   BENCH_STEPS         comma-separated subset of: sink,processor,connector,e2e,memory,pollers,trickle
+//   BENCH_STEPS         comma-separated subset of: core,sink,processor,connector,e2e,memory,pollers,trickle
+//   BENCH_SEALING       off,on (default): the sink and processor steps run once per value, with
+//                       sealing to a recovery key off and on (the processor on the same raw topic)
 //   BENCH_SQS_DELAY_MS  delay the proxy adds to every SQS call in the pollers step (default 30)
 //   BENCH_POLLERS       SQS_POLLERS values of the pollers step (default 1,4,16)
 //   BENCH_MEMORY_SQS_PORT  port of the in-memory ElasticMQ the memory step starts (default 9325)
@@ -46,12 +48,16 @@ import { RESULT_PREFIX, type ChildResult } from './child-result.js';
 import { startMemorySqs, type MemorySqs } from './memory-sqs.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { renderTable, type Row } from './table.js';
+import { renderTargets, type Figure, type Figures } from './targets.js';
+import { BatchSealer, generateRawKeyPair, importSealingKey } from '../lib/pii/hpke.js';
+import type { PiiOptions } from '../processor/transform.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const STEPS = (process.env.BENCH_STEPS ?? 'sink,processor,connector,e2e,memory,pollers,trickle').split(',').map((s) => s.trim());
+const STEPS = (process.env.BENCH_STEPS ?? 'core,sink,processor,connector,e2e,memory,pollers,trickle').split(',').map((s) => s.trim());
 const DELAY_MS = Number(process.env.BENCH_SQS_DELAY_MS ?? 30);
 const POLLERS = (process.env.BENCH_POLLERS ?? '1,4,16').split(',').map(Number);
+const SEALING = (process.env.BENCH_SEALING ?? 'off,on').split(',').map((s) => s.trim()).filter((s): s is 'off' | 'on' => s === 'off' || s === 'on');
 const MALFORMED = 0.05;
 const CEILING_POLLERS = 4;
 const TIMEOUT_MS = 10 * 60_000;
@@ -63,6 +69,20 @@ const freshWorld = (label: string) => newWorld(label, { ...SERVICE_ENV, ...(PROF
 const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
 const rows = new Map<string, Row>();
 const gen = createSampleLogins(20_261_202);
+
+const figures: Figures = new Map();
+let roundIndex = 0;
+/** One figure of the targets table for the round in progress. */
+function figure(name: string, f: Figure): void {
+  let perRound = figures.get(name);
+  if (!perRound) figures.set(name, (perRound = []));
+  perRound[roundIndex] = f;
+}
+const fromMeasured = (m: Measured): Figure => ({ rate: m.rate, cpuMicros: m.cpuPerUnitMicros, rssMiB: m.peakRssMiB });
+const fromChild = (c: ChildResult): Figure => ({ rate: c.rate, cpuMicros: c.cpuPerUnitMicros });
+// The recovery key of every sealing-on step; its private half is not needed.
+const RECOVERY_PUBLIC_KEY = generateRawKeyPair().publicKey;
+const sealingEnv = (mode: 'off' | 'on'): Record<string, string> => (mode === 'on' ? { PII_RECOVERY_PUBLIC_KEY: RECOVERY_PUBLIC_KEY.toString('base64') } : {});
 
 function record(step: string, unit: string, ceilingName: string, loginpipe: number, ceiling: number | undefined, notes: Record<string, number | undefined> = {}): void {
   let row = rows.get(step);
@@ -125,12 +145,14 @@ function rawMessages(count: number): { messages: Message[]; valid: number } {
   return { messages, valid: events.filter((e) => e.expectedCode === undefined).length };
 }
 
-/** N clean records as the processor would make them from valid events. */
-function cleanRecords(count: number): UserLogin[] {
+/** N clean records as the processor would make them from valid events; sealed ones with sealing on. */
+function cleanRecords(count: number, sealing: 'off' | 'on' = 'off'): UserLogin[] {
   const mask = createMasker(randomBytes(32));
+  const sealer = new BatchSealer(importSealingKey(RECOVERY_PUBLIC_KEY));
+  const pii: PiiOptions | undefined = sealing === 'on' ? { maskKeyId: 'bench', seal: (clear, id) => sealer.sealText(clear, id) } : undefined;
   const out: UserLogin[] = [];
   for (const m of rawMessages(Math.ceil(count / (1 - MALFORMED)) + 100).messages) {
-    const o = transform({ value: Buffer.from(m.value as string), headers: m.headers, timestamp: String(Date.now()) }, mask);
+    const o = transform({ value: Buffer.from(m.value as string), headers: m.headers, timestamp: String(Date.now()) }, mask, pii);
     if (o.kind === 'clean') out.push(o.record);
     if (out.length === count) break;
   }
@@ -167,8 +189,12 @@ async function runCeiling(script: string, env: Record<string, string>): Promise<
   return JSON.parse(line.slice(RESULT_PREFIX.length)) as ChildResult;
 }
 
-function sqsCeiling(endpoint: string, queueUrl: string, count: number, pollers = CEILING_POLLERS): Promise<ChildResult> {
-  return runCeiling('ceiling-sqs', { BENCH_SQS_ENDPOINT: endpoint, BENCH_QUEUE_URL: queueUrl, BENCH_POLLERS: String(pollers), BENCH_COUNT: String(count) });
+/** The bare SDK loops; with a topic, each loop also produces its messages there (bare kafkajs). */
+function sqsCeiling(endpoint: string, queueUrl: string, count: number, pollers = CEILING_POLLERS, kafkaTopic?: string): Promise<ChildResult> {
+  return runCeiling('ceiling-sqs', {
+    BENCH_SQS_ENDPOINT: endpoint, BENCH_QUEUE_URL: queueUrl, BENCH_POLLERS: String(pollers), BENCH_COUNT: String(count),
+    ...(kafkaTopic === undefined ? {} : { BENCH_KAFKA_TOPIC: kafkaTopic, BENCH_BROKERS: KAFKA_BROKER }),
+  });
 }
 
 const alive = (procs: LoginpipeProcess[]) => () => {
@@ -200,12 +226,12 @@ async function measure(what: string, target: number, progress: () => Promise<num
 // ---- the steps ---------------------------------------------------------------------------------
 
 /** (a) The sink on a prefilled clean topic, against one COPY of the same rows into the same table. */
-async function sinkStep(): Promise<void> {
+async function sinkStep(sealing: 'off' | 'on'): Promise<void> {
   const world = await freshWorld('bench-sink');
   const procs: LoginpipeProcess[] = [];
   try {
     await createWorldTopics(world);
-    const records = cleanRecords(N);
+    const records = cleanRecords(N, sealing);
     const encode = await createUserLoginEncoder(new SchemaRegistry(CCOMPAT_URL), world.env.CLEAN_TOPIC!);
     await produce(world.env.CLEAN_TOPIC!, records.map((r) => ({ key: r.user_id, value: encode(r), headers: { [HEADER_MESSAGE_ID]: r.event_id } })));
     procs.push(await startLoginpipe('sink', world.env));
@@ -226,7 +252,9 @@ async function sinkStep(): Promise<void> {
         await connection.done();
       }
       const copyRate = N / ((performance.now() - start) / 1000);
-      record('sink alone, prefilled clean topic', 'rows/s', 'Postgres COPY of the same rows', m.rate, copyRate, { 'sink CPU µs/row': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
+      figure(`sink, sealing ${sealing}`, fromMeasured(m));
+      figure(`COPY, sealing ${sealing}`, { rate: copyRate });
+      record(`sink alone, prefilled clean topic, sealing ${sealing}`, 'rows/s', 'Postgres COPY of the same rows', m.rate, copyRate, { 'sink CPU µs/row': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
     } finally {
       await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [copySchema]);
     }
@@ -236,34 +264,68 @@ async function sinkStep(): Promise<void> {
   }
 }
 
-/** (b) The processor on a prefilled raw topic, against a bare consume -> transactional produce loop. */
+/**
+ * (b) The processor on a prefilled raw topic, with sealing off and on (each its own group, clean
+ * and dead-letter topics, reading the same raw topic), against a bare consume -> transactional
+ * produce loop on that topic.
+ */
 async function processorStep(): Promise<void> {
   const world = await freshWorld('bench-proc');
   const passTopic = `pass.${world.id}`;
+  const outTopics = SEALING.flatMap((mode) => [`clean.${world.id}.${mode}`, `dlq.${world.id}.${mode}`]);
   const procs: LoginpipeProcess[] = [];
   try {
     await createWorldTopics(world, [passTopic]);
     await produce(world.env.RAW_TOPIC!, rawMessages(N).messages);
-    procs.push(await startLoginpipe('processor', world.env));
-    const m = await measure('the processor', N, () => committedTotal(world.env.PROCESSOR_GROUP_ID!, world.env.RAW_TOPIC!), procs);
-    await stopAll(procs);
-    const txns = transactionsOf(procs);
+    // Alternate which goes first, so that neither always meets a colder page cache.
+    const modes = roundIndex % 2 === 0 ? SEALING : [...SEALING].reverse();
+    const measured = new Map<string, { m: Measured; txns?: number }>();
+    for (const mode of modes) {
+      const groupId = `processor-${world.id}-${mode}`;
+      const mine = [await startLoginpipe('processor', world.env, {
+        PROCESSOR_GROUP_ID: groupId, PROCESSOR_TRANSACTIONAL_ID: groupId, CLEAN_TOPIC: `clean.${world.id}.${mode}`, DLQ_TOPIC: `dlq.${world.id}.${mode}`, ...sealingEnv(mode),
+      })];
+      procs.push(...mine);
+      const m = await measure(`the processor, sealing ${mode}`, N, () => committedTotal(groupId, world.env.RAW_TOPIC!), mine);
+      await stopAll(mine);
+      measured.set(mode, { m, txns: transactionsOf(mine) });
+      figure(`processor, sealing ${mode}`, fromMeasured(m));
+    }
     const ceiling = await runCeiling('ceiling-kafka', {
       BENCH_BROKERS: KAFKA_BROKER, BENCH_IN: world.env.RAW_TOPIC!, BENCH_OUT: passTopic, BENCH_GROUP: `pass-${world.id}`, BENCH_COUNT: String(N),
     });
-    record('processor alone, prefilled raw topic', 'records/s', 'kafkajs consume → transactional produce + sendOffsets', m.rate, ceiling.rate, {
-      'records/transaction': txns ? N / txns : undefined,
-      'ceiling records/transaction': ceiling.transactions ? N / ceiling.transactions : undefined,
-      'processor CPU µs/record': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
-    });
+    figure('transactional pass-through', fromChild(ceiling));
+    for (const [mode, { m, txns }] of measured) {
+      record(`processor alone, prefilled raw topic, sealing ${mode}`, 'records/s', 'kafkajs consume → transactional produce + sendOffsets', m.rate, ceiling.rate, {
+        'records/transaction': txns ? N / txns : undefined,
+        'ceiling records/transaction': ceiling.transactions ? N / ceiling.transactions : undefined,
+        'processor CPU µs/record': m.cpuPerUnitMicros, 'ceiling CPU µs/record': ceiling.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
+      });
+    }
   } finally {
     await stopAll(procs);
-    await dropWorld(world, [passTopic]);
+    await dropWorld(world, [passTopic, ...outTopics]);
+  }
+}
+
+/**
+ * The processor's pure core (bench/processor-core.ts) in a process of its own, sealing off and
+ * on, twice each, interleaved; the less disturbed (less CPU per event) of the two counts.
+ */
+async function coreStep(): Promise<void> {
+  const best = new Map<string, ChildResult>();
+  for (const mode of [...SEALING, ...SEALING]) {
+    const r = await runCeiling('processor-core', { BENCH_EVENTS: String(Math.max(20_000, N)), BENCH_CORE_RUNS: '5', BENCH_SEAL: mode === 'on' ? '1' : '0' });
+    if ((best.get(mode)?.cpuPerUnitMicros ?? Infinity) > r.cpuPerUnitMicros) best.set(mode, r);
+  }
+  for (const [mode, r] of best) {
+    figure(`processor core, sealing ${mode}`, fromChild(r));
+    record(`processor core (no I/O), sealing ${mode}`, 'events/s', '', r.rate, undefined, { 'CPU µs/event': r.cpuPerUnitMicros });
   }
 }
 
 /** (c) The connector alone on an SQS backlog, against bare SDK receive(10) + delete loops. */
-async function connectorStep(label: string, count: number, env: (world: World) => Promise<{ env: Record<string, string>; endpoint: string; queueUrl: string; drop(): Promise<void> }>, pollers: number, seedClient: SQSClient): Promise<void> {
+async function connectorStep(label: string, count: number, env: (world: World) => Promise<{ env: Record<string, string>; endpoint: string; queueUrl: string; drop(): Promise<void> }>, pollers: number, seedClient: SQSClient, main = false): Promise<void> {
   const world = await freshWorld('bench-conn');
   const ceilingWorld = await freshWorld('bench-conn-ceil');
   const procs: LoginpipeProcess[] = [];
@@ -276,6 +338,20 @@ async function connectorStep(label: string, count: number, env: (world: World) =
     await stopAll(procs);
     await sendBodies(seedClient, theirs.queueUrl.replace(theirs.endpoint, seedEndpoint(seedClient)), bodies(count).bodies, 16);
     const ceiling = await sqsCeiling(theirs.endpoint, theirs.queueUrl, count, pollers);
+    if (main) {
+      figure('connector', fromMeasured(m));
+      figure('bare SDK loop', fromChild(ceiling));
+      // The same loops, each also producing its messages with a bare kafkajs producer: the floor
+      // under what the connector does, so that what is left above it is the connector's own.
+      const topic = ceilingWorld.env.RAW_TOPIC!;
+      await ensureTopics(admin, [{ topic, numPartitions: 4, replicationFactor: 1 }]);
+      await sendBodies(seedClient, theirs.queueUrl.replace(theirs.endpoint, seedEndpoint(seedClient)), bodies(count).bodies, 16);
+      const withProduce = await sqsCeiling(theirs.endpoint, theirs.queueUrl, count, pollers, topic);
+      figure('bare SDK loop + bare kafkajs produce', fromChild(withProduce));
+      record(`${label}: the floor with Kafka`, 'msg/s', `bare SDK receive(10) + kafkajs produce + delete, ${pollers} loops`, m.rate, withProduce.rate, {
+        'connector CPU µs/msg': m.cpuPerUnitMicros, 'floor CPU µs/msg': withProduce.cpuPerUnitMicros,
+      });
+    }
     record(label, 'msg/s', `bare SDK receive(10)+delete, ${pollers} loops`, m.rate, ceiling.rate, {
       'connector CPU µs/msg': m.cpuPerUnitMicros, 'SDK loop CPU µs/msg': ceiling.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
     });
@@ -312,6 +388,8 @@ async function endToEndStep(label: string, client: SQSClient, endpoint: string):
     await sendBodies(client, queues[2]!.queueUrl, bodies(N).bodies, 16);
     const ceiling = await sqsCeiling(endpoint, queues[2]!.queueUrl, N);
     const [three, run] = results as [typeof results[0], typeof results[0]];
+    figure(`end to end, 3 processes, ${label}`, fromMeasured(three.m));
+    figure(`SQS ceiling, ${label}`, fromChild(ceiling));
     const ceilingName = `bare SDK receive(10)+delete, ${CEILING_POLLERS} loops`;
     record(`end to end, 3 processes, ${label}`, 'events/s', ceilingName, three.m.rate, ceiling.rate, {
       'CPU µs/event, all 3': three.m.cpuPerUnitMicros, 'records/transaction': three.txns ? N / three.txns : undefined, 'peak RSS MiB': three.m.peakRssMiB,
@@ -372,6 +450,47 @@ async function trickleStep(): Promise<void> {
   }
 }
 
+// ---- the targets (issue 14) -------------------------------------------------------------------------
+
+const rateRatio = (a: string, b: string) => (_: number, f: (n: string) => Figure | undefined) => {
+  const x = f(a);
+  const y = f(b);
+  return x && y ? x.rate / y.rate : undefined;
+};
+/** b's CPU per event ÷ a's: what a's rate ÷ b's would be on a core of its own. */
+const cpuRatio = (a: string, b: string) => (_: number, f: (n: string) => Figure | undefined) => {
+  const x = f(a)?.cpuMicros;
+  const y = f(b)?.cpuMicros;
+  return x && y ? y / x : undefined;
+};
+const rss = (a: string) => (_: number, f: (n: string) => Figure | undefined) => f(a)?.rssMiB;
+const TARGETS = [
+  { ratio: 'processor service, sealing on ÷ off, same raw topic (rate)', target: '≥ 0.8', value: rateRatio('processor, sealing on', 'processor, sealing off'), parts: ['processor, sealing on', 'processor, sealing off'] },
+  { ratio: '… the same by CPU per event (off ÷ on)', target: '(≥ 0.8)', value: cpuRatio('processor, sealing on', 'processor, sealing off'), parts: [] },
+  { ratio: 'processor core, sealing on ÷ off (by CPU per event)', target: '≥ 0.5', value: cpuRatio('processor core, sealing on', 'processor core, sealing off'), parts: ['processor core, sealing on', 'processor core, sealing off'] },
+  { ratio: 'processor service, sealing off ÷ bare transactional pass-through (rate)', target: '≥ 0.8', value: rateRatio('processor, sealing off', 'transactional pass-through'), parts: ['transactional pass-through'] },
+  { ratio: 'processor service, sealing on ÷ bare transactional pass-through (rate)', target: '≥ 0.8', value: rateRatio('processor, sealing on', 'transactional pass-through'), parts: [] },
+  { ratio: '… sealing off, by CPU per event (pass-through ÷ processor)', target: '(≥ 0.8)', value: cpuRatio('processor, sealing off', 'transactional pass-through'), parts: [] },
+  { ratio: 'sink service ÷ Postgres COPY, sealing off', target: '≥ 0.5', value: rateRatio('sink, sealing off', 'COPY, sealing off'), parts: ['sink, sealing off', 'COPY, sealing off'] },
+  { ratio: 'sink service ÷ Postgres COPY, sealed rows', target: '≥ 0.5', value: rateRatio('sink, sealing on', 'COPY, sealing on'), parts: ['sink, sealing on', 'COPY, sealing on'] },
+  { ratio: 'connector CPU per message ÷ bare SDK loop\'s (ReceiveMessage 10 + DeleteMessageBatch)', target: '≤ 1.3', value: (_: number, f: (n: string) => Figure | undefined) => {
+    const c = f('connector')?.cpuMicros;
+    const l = f('bare SDK loop')?.cpuMicros;
+    return c && l ? c / l : undefined;
+  }, parts: ['connector', 'bare SDK loop'] },
+  { ratio: '… connector CPU per message ÷ that of the SDK loop that also produces each batch with bare kafkajs (information)', target: '–', value: (_: number, f: (n: string) => Figure | undefined) => {
+    const c = f('connector')?.cpuMicros;
+    const l = f('bare SDK loop + bare kafkajs produce')?.cpuMicros;
+    return c && l ? c / l : undefined;
+  }, parts: ['bare SDK loop + bare kafkajs produce'] },
+  { ratio: 'peak RSS, processor with sealing on', target: '< 200', unit: ' MiB', value: rss('processor, sealing on'), parts: [] },
+  { ratio: 'peak RSS, processor with sealing off', target: '< 200', unit: ' MiB', value: rss('processor, sealing off'), parts: [] },
+  { ratio: 'peak RSS, sink (sealed rows)', target: '< 200', unit: ' MiB', value: rss('sink, sealing on'), parts: [] },
+  { ratio: 'peak RSS, sink', target: '< 200', unit: ' MiB', value: rss('sink, sealing off'), parts: [] },
+  { ratio: 'peak RSS, connector', target: '< 200', unit: ' MiB', value: rss('connector'), parts: [] },
+  { ratio: 'end to end, 3 processes ÷ SQS ceiling (information only)', target: '–', value: rateRatio("end to end, 3 processes, stack's ElasticMQ", "SQS ceiling, stack's ElasticMQ"), parts: ["end to end, 3 processes, stack's ElasticMQ", "SQS ceiling, stack's ElasticMQ"] },
+];
+
 // ---- main ----------------------------------------------------------------------------------------
 
 await stackUp();
@@ -392,15 +511,17 @@ try {
   }
   const stackQueue = async (w: World) => ({ env: w.env, endpoint: stackSqsEndpoint, queueUrl: w.queueUrl, drop: async () => {} });
   for (let round = 1; round <= ROUNDS; round++) {
+    roundIndex = round - 1;
     console.error(`round ${round} of ${ROUNDS}`);
     for (const step of STEPS) {
       const started = performance.now();
       // A step that fails (the shared stack hiccups, a service dies) is reported and the run goes
       // on: the other steps' figures still count.
       try {
-      if (step === 'sink') await sinkStep();
+      if (step === 'core') await coreStep();
+      else if (step === 'sink') for (const mode of SEALING) await sinkStep(mode);
       else if (step === 'processor') await processorStep();
-      else if (step === 'connector') await connectorStep('connector alone, SQS backlog', N, stackQueue, CEILING_POLLERS, sqs);
+      else if (step === 'connector') await connectorStep('connector alone, SQS backlog', N, stackQueue, CEILING_POLLERS, sqs, true);
       else if (step === 'e2e') await endToEndStep("stack's ElasticMQ", sqs, stackSqsEndpoint);
       else if (step === 'memory') await endToEndStep('in-memory ElasticMQ', memoryClient!, memory!.endpoint);
       else if (step === 'pollers') {
@@ -428,6 +549,8 @@ try {
   console.log(`\nloginpipe benchmark, ${began.toISOString()}: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
     `everything on this one machine; ${N.toLocaleString('en-US')} events per step (${MALFORMED * 100} % malformed), ${ROUNDS} rounds; ` +
     `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}\n`);
+  console.log(renderTargets(TARGETS, figures, ROUNDS));
+  console.log('\nEvery step, beside its ceiling:\n');
   console.log(renderTable([...rows.values()]));
   if (failures.length > 0) console.log(`\nFailed steps (their rounds are missing above):\n${failures.map((f) => `- ${f}`).join('\n')}`);
 } finally {

@@ -17,7 +17,7 @@ import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/
 import { retiredProcessorSettings, type ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
 import { transform } from './transform.js';
-import { piiOptionsFrom } from './pii-options.js';
+import { piiPolicyFrom } from './pii-options.js';
 import { deadLetter } from '../lib/records/dead-letter.js';
 import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed } from './transactional-producer.js';
@@ -45,7 +45,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   const registry = new SchemaRegistry(cfg.registryUrl);
   const encode = await new Outage('registry', log).ride(() => createUserLoginEncoder(registry, cfg.cleanTopic), { isTransient: isTransientRegistryError });
   const mask = createMasker(cfg.hmacKey);
-  const pii = piiOptionsFrom(cfg);
+  const pii = piiPolicyFrom(cfg);
 
   const admin: Admin = kafka.admin();
   await admin.connect();
@@ -125,9 +125,10 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     const clean: Message[] = [];
     const dead: Message[] = [];
     const deadCodes = new Map<DeadLetterCode, number>();
+    const batchPii = pii.forBatch(); // one HPKE context for the batch's sealed values
     for (const i of plan.write) {
       const m = batch.messages[i]!;
-      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, pii);
+      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, batchPii);
       if (outcome.kind === 'clean') {
         clean.push({ key: outcome.key, value: encode(outcome.record), timestamp: String(outcome.record.login_time) });
       } else {
@@ -213,7 +214,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
-  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId), maskKeyId: pii.maskKeyId, sealing: pii.seal !== null }, 'processor started');
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId), maskKeyId: pii.maskKeyId, sealing: pii.sealing }, 'processor started');
 
   let stopping: Promise<void> | undefined;
   return {

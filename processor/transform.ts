@@ -17,7 +17,7 @@ export type Outcome =
   | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined };
 
 export type Masker = (canonical: string) => string;
-/** Seals a clear value to the recovery key, bound to the event id (lib/pii/hpke.ts sealText). */
+/** Seals a clear value to the recovery key, bound to the event id (lib/pii/hpke.ts BatchSealer). */
 export type Sealer = (clear: string, eventId: string) => Buffer;
 
 export interface PiiOptions {

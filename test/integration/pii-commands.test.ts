@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/paths.js';
-import { importSealingKey, sealText } from '../../lib/pii/hpke.js';
+import { BatchSealer, importSealingKey, sealText, sealV1 } from '../../lib/pii/hpke.js';
 import { keyFingerprint } from '../../lib/pii/settings.js';
 import { generateKeyFiles } from '../../cli/keys.js';
 import { migrate } from '../../sink/migrate.js';
@@ -32,17 +32,24 @@ function run(world: World, args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-interface Login { event_id: string; user_id: string; ip: string; device_id: string; sealed?: boolean }
+/** sealed: true (the default) seals in the current format, 'v1' in the first one (one context per value). */
+interface Login { event_id: string; user_id: string; ip: string; device_id: string; sealed?: boolean | 'v1' }
 
-/** Writes rows as the sink would for records the processor made with OLD_KEY. */
+/**
+ * Writes rows as the sink would for records the processor made with OLD_KEY: the current format's
+ * values of one call share one HPKE context, as one processor batch's do.
+ */
 async function insertLogins(world: World, logins: Login[]): Promise<void> {
+  const sealer = new BatchSealer(sealing);
+  const sealOne = (value: string, eventId: string, format: true | 'v1') =>
+    format === 'v1' ? sealV1(sealing, Buffer.from(value), Buffer.from(eventId)) : sealer.sealText(value, eventId);
   for (const l of logins) {
     const sealed = l.sealed ?? true;
     await db.none(
       `INSERT INTO $1:name.user_logins (event_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, sealed_ip, sealed_device_id, mask_key_id)
        VALUES ($2, $3, 'ios', $4, $5, NULL, NULL, '2026-12-01', $6, $7, $8)`,
       [world.schema, l.event_id, l.user_id, hmac(OLD_KEY, l.ip), hmac(OLD_KEY, l.device_id),
-        sealed ? sealText(sealing, l.ip, l.event_id) : null, sealed ? sealText(sealing, l.device_id, l.event_id) : null, keyFingerprint(OLD_KEY)],
+        sealed ? sealOne(l.ip, l.event_id, sealed) : null, sealed ? sealOne(l.device_id, l.event_id, sealed) : null, keyFingerprint(OLD_KEY)],
     );
   }
 }
@@ -59,10 +66,10 @@ async function withWorld(label: string, fn: (w: World) => Promise<void>) {
 
 const audits = (w: World) => db.any(`SELECT action, os_user, requested_by, reason, event_ids, fields, detail FROM $1:name.pii_audit ORDER BY id`, [w.schema]);
 
-test('reveal by event id prints the clear values and leaves an audit row naming them', () => withWorld('reveal-ids', async (w) => {
+test('reveal by event id prints the clear values (old and current sealed format) and leaves an audit row naming them', () => withWorld('reveal-ids', async (w) => {
   await insertLogins(w, [
     { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' },
-    { event_id: 'e2', user_id: 'u1', ip: '2001:db8::7', device_id: 'dev-bbb' },
+    { event_id: 'e2', user_id: 'u1', ip: '2001:db8::7', device_id: 'dev-bbb', sealed: 'v1' },
     { event_id: 'e3', user_id: 'u2', ip: '198.51.100.1', device_id: 'dev-ccc' },
   ]);
   const r = run(w, ['reveal', '--event-id', 'e1', '--event-id', 'e2', '--reason', 'ticket 42', '--requested-by', 'alice', '--json']);
@@ -108,7 +115,7 @@ test('reveal with the wrong private key prints nothing clear, an error per row, 
   assert.equal(a[0].detail.failed, ['e1', 'e2']);
 }));
 
-test('a sealed value copied onto another row does not open there; a row without sealed values says so', () => withWorld('reveal-moved', async (w) => {
+test('a sealed value copied onto another row of its batch (same HPKE context) does not open there; a row without sealed values says so', () => withWorld('reveal-moved', async (w) => {
   await insertLogins(w, [
     { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' },
     { event_id: 'e2', user_id: 'u1', ip: '192.0.2.9', device_id: 'dev-bbb' },
@@ -147,8 +154,8 @@ test('pii_audit is append-only: UPDATE, DELETE and TRUNCATE are refused', () => 
   assert.is((await audits(w))[0].reason, 'r');
 }));
 
-test('rekey moves every sealed row to the new key (masks equal an independent HMAC), counts the unsealed, and is idempotent', () => withWorld('rekey', async (w) => {
-  const logins: Login[] = Array.from({ length: 25 }, (_, i) => ({ event_id: `e${String(i).padStart(3, '0')}`, user_id: `u${i % 3}`, ip: `10.0.${i}.1`, device_id: `dev-${i}` }));
+test('rekey moves every sealed row, old format or current, to the new key (masks equal an independent HMAC), counts the unsealed, and is idempotent', () => withWorld('rekey', async (w) => {
+  const logins: Login[] = Array.from({ length: 25 }, (_, i) => ({ event_id: `e${String(i).padStart(3, '0')}`, user_id: `u${i % 3}`, ip: `10.0.${i}.1`, device_id: `dev-${i}`, sealed: i % 3 === 0 ? 'v1' : true }));
   logins.push({ event_id: 'z-unsealed', user_id: 'u9', ip: '10.9.9.9', device_id: 'dev-z', sealed: false });
   await insertLogins(w, logins);
   const env = { PII_HMAC_KEY: NEW_KEY.toString('base64') };

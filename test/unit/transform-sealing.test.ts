@@ -7,6 +7,7 @@ import { generateRawKeyPair, importOpeningKey, importSealingKey, openText, sealT
 import { keyFingerprint } from '../../lib/pii/settings.js';
 import { createMasker } from '../../processor/mask.js';
 import { transform, type PiiOptions, type RawInput } from '../../processor/transform.js';
+import { piiPolicyFrom } from '../../processor/pii-options.js';
 
 const KEY = Buffer.alloc(32, 5);
 const mask = createMasker(KEY);
@@ -56,6 +57,33 @@ test('a dead letter seals nothing', () => {
   const out = transform(input('evt-1', '999.1.1.1', 'd'), mask, { maskKeyId: 'k', seal: (v, id) => { calls++; return sealText(sealing, v, id); } });
   assert.is(out.kind, 'dead');
   assert.is(calls, 0);
+});
+
+test('one batch\'s values share one HPKE context, each opens alone, and the next batch gets another', () => {
+  const policy = piiPolicyFrom({ hmacKey: KEY, hmacKeyId: null, recoveryPublicKey: pair.publicKey, recoveryPublicKeyFile: null });
+  assert.ok(policy.sealing);
+  const encOf = (b: Buffer) => b.subarray(1, 33).toString('hex');
+  const batch = policy.forBatch();
+  const records = ['evt-a', 'evt-b', 'evt-c'].map((id, i) => {
+    const out = transform(input(id, `203.0.113.${i}`, `dev-${i}`), mask, batch);
+    if (out.kind !== 'clean') throw new Error('not clean');
+    return out.record;
+  });
+  const sealed = records.flatMap((r) => [r.sealed_ip!, r.sealed_device_id!]);
+  assert.is(new Set(sealed.map(encOf)).size, 1);
+  assert.equal(sealed.map((s) => s.readUInt32BE(33)), [0, 1, 2, 3, 4, 5]);
+  records.forEach((r, i) => {
+    assert.is(openText(importOpeningKey(pair.privateKey), r.sealed_device_id!, r.event_id), `dev-${i}`);
+    assert.is(r.mask_key_id, keyFingerprint(KEY));
+  });
+  const next = transform(input('evt-d', '203.0.113.9', 'dev-9'), mask, policy.forBatch());
+  assert.ok(next.kind === 'clean' && encOf(next.record.sealed_ip!) !== encOf(sealed[0]!));
+});
+
+test('without a recovery key the policy seals nothing and still names the masking key', () => {
+  const policy = piiPolicyFrom({ hmacKey: KEY, hmacKeyId: 'k-1', recoveryPublicKey: null, recoveryPublicKeyFile: null });
+  assert.is(policy.sealing, false);
+  assert.equal(policy.forBatch(), { maskKeyId: 'k-1', seal: null });
 });
 
 test.run();
