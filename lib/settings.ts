@@ -65,9 +65,8 @@ export const kafkaSettings = {
   dlqRetentionMs: setting('DLQ_RETENTION_MS', 'retention.ms of the dead-letter topic when loginpipe creates it: how long clear PII stays there', String(SEVEN_DAYS_MS), integer(60_000, TEN_YEARS_MS)),
 };
 
-export const registrySettings = {
-  registryUrl: setting('SCHEMA_REGISTRY_URL', 'Confluent-compatible Schema Registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7', httpUrl),
-};
+// Declared beside the registry's authentication, in lib/registry-settings.ts.
+export { registrySettings } from './registry-settings.js';
 
 export const runtimeSettings = {
   logLevel: setting('LOG_LEVEL', 'pino log level', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),

@@ -3,7 +3,7 @@
 // row Postgres refused is in the dead-letter topic).
 import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
 import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, sendInChunks, watchConsumer, withAdmin } from '../lib/kafka.js';
-import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
+import { SchemaRegistry, isRegistrySettingError, isTransientRegistryError, registryOptionsFrom } from '../lib/schema-registry.js';
 import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
 import { openDb, isTransientDbError } from '../lib/db.js';
@@ -35,7 +35,11 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
 
   const kafka = createKafka(cfg, log, 'sink');
   await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
-  const decode = createUserLoginDecoder(new SchemaRegistry(cfg.registryUrl));
+  const registry = new SchemaRegistry(registryOptionsFrom(cfg));
+  // The sink calls the registry only when a record comes: credentials that do not work, or a
+  // certificate that is not trusted, must stop it here, not at its first record.
+  await new Outage('registry', log).ride(() => registry.probe(), { isTransient: isTransientRegistryError });
+  const decode = createUserLoginDecoder(registry);
 
   const producer: Producer = kafka.producer(producerOptions());
   await producer.connect();
@@ -102,7 +106,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         if (m.value === null) throw new Error('record has no value');
         record = await decode(m.value);
       } catch (err) {
-        if (isTransientRegistryError(err)) throw err;
+        if (isTransientRegistryError(err) || isRegistrySettingError(err)) throw err;
         counts.undecodable++;
         const messageId = headerText(m.headers, HEADER_MESSAGE_ID);
         log.warn({ ...where(source), messageId, err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
