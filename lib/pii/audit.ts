@@ -1,20 +1,8 @@
-// The pii_audit trail (sink/sql/002_...): one row per reveal, rekey batch or forget, inserted in
-// the transaction that reads or changes the rows it records, so that no clear value is printed,
-// and no row changed, without its audit row having committed first.
+// The pii_audit trail (sink/sql/002_...): one row per reveal, rekey batch or forget. The rows are
+// written by the database functions of sink/sql/003_... in the statement that hands out or changes
+// what they record, so that no sealed value leaves Postgres, and no row changes, without its audit
+// row; here is what the commands add to it (who runs them, and why).
 import { userInfo } from 'node:os';
-import type { ITask } from 'pg-promise';
-
-export type AuditAction = 'reveal' | 'rekey' | 'forget';
-
-export interface AuditEntry {
-  action: AuditAction;
-  reason: string;
-  requestedBy: string | null;
-  eventIds: string[];
-  fields: string[];
-  /** Counts and selectors; never a clear value. */
-  detail: Record<string, unknown>;
-}
 
 /** The operating-system user running the command, as the audit records it. */
 export function osUser(): string {
@@ -33,17 +21,3 @@ export function requireReason(reason: string | undefined): string {
 }
 
 export class AuditUsageError extends Error {}
-
-export async function insertAudit(t: ITask<unknown>, e: AuditEntry): Promise<number> {
-  const row = await t.one<{ id: string }>(
-    `INSERT INTO pii_audit (action, os_user, requested_by, reason, event_ids, fields, detail)
-     VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7::jsonb) RETURNING id`,
-    [e.action, osUser(), e.requestedBy, e.reason, e.eventIds, e.fields, JSON.stringify(e.detail)],
-  );
-  return Number(row.id);
-}
-
-/** Scopes the transaction's unqualified names (user_logins, pii_audit) to the configured schema. */
-export async function useSchema(t: ITask<unknown>, schema: string): Promise<void> {
-  await t.none('SET LOCAL search_path TO $1:name', [schema]);
-}
