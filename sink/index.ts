@@ -37,8 +37,12 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   await withAdmin(kafka, (admin) => ensureTopics(admin, pipelineTopicSpecs(cfg)));
   const registry = new SchemaRegistry(registryOptionsFrom(cfg));
   // The sink calls the registry only when a record comes: credentials that do not work, or a
-  // certificate that is not trusted, must stop it here, not at its first record.
-  await new Outage('registry', log).ride(() => registry.probe(), { isTransient: isTransientRegistryError });
+  // certificate that is not trusted, must stop it here, not at its first record. A registry that
+  // is merely down does not hold up the start: the first lookup waits it out like any outage.
+  await registry.probe().catch((err: unknown) => {
+    if (!isTransientRegistryError(err)) throw err;
+    log.debug({ err: errorMessage(err) }, 'registry not answering at start; its first lookup will wait for it');
+  });
   const decode = createUserLoginDecoder(registry);
 
   const producer: Producer = kafka.producer(producerOptions());
