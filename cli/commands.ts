@@ -44,7 +44,12 @@ export const COMMANDS: readonly Command[] = [
   service('processor', 'run a processor (raw topic -> clean topic / dead-letter topic)'),
   service('sink', 'run a sink (clean topic -> user_logins)'),
   { name: 'run', description: 'run all three services in one process', run: () => serve(SERVICE_KINDS) },
-  { name: 'migrate', description: 'create or upgrade the user_logins table', run: () => migrateCommand(out) },
+  {
+    name: 'migrate',
+    description: 'create or upgrade the user_logins table',
+    flags: { roles: { type: 'boolean', description: 'also create the owner, sink and PII roles (DATABASE_*_ROLE) and grant them least privilege' } },
+    run: ({ flags }) => migrateCommand(out, flags.roles === true),
+  },
   {
     name: 'seed',
     description: 'send generated logins to SQS, a share of them malformed',

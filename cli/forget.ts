@@ -6,7 +6,7 @@
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../lib/config.js';
 import { closeAllDbs, openDb, type Db } from '../lib/db.js';
-import { AuditUsageError, insertAudit, requireReason, useSchema } from '../lib/pii/audit.js';
+import { AuditUsageError, osUser, requireReason } from '../lib/pii/audit.js';
 import { databaseSettings } from '../sink/config.js';
 
 export interface ForgetRequest { userId: string; reason: string; requestedBy: string | null; deleteRows: boolean }
@@ -17,23 +17,11 @@ export function parseForgetArgs(args: string[]): ForgetRequest {
   return { userId: values['user-id'], reason: requireReason(values.reason), requestedBy: values['requested-by']?.trim() || null, deleteRows: values['delete-rows'] ?? false };
 }
 
+/** pii_forget (sink/sql/003_...) clears or deletes the rows and writes the audit row, in one statement. */
 export async function forget(db: Db, schema: string, req: ForgetRequest): Promise<{ eventIds: string[]; auditId: number }> {
-  return db.tx('loginpipe-forget', async (t) => {
-    await useSchema(t, schema);
-    const eventIds: string[] = req.deleteRows
-      ? await t.map('DELETE FROM user_logins WHERE user_id = $1 RETURNING event_id', [req.userId], (r: { event_id: string }) => r.event_id)
-      : await t.map(
-        `UPDATE user_logins SET sealed_ip = NULL, sealed_device_id = NULL
-         WHERE user_id = $1 AND (sealed_ip IS NOT NULL OR sealed_device_id IS NOT NULL) RETURNING event_id`,
-        [req.userId], (r: { event_id: string }) => r.event_id);
-    eventIds.sort();
-    const auditId = await insertAudit(t, {
-      action: 'forget', reason: req.reason, requestedBy: req.requestedBy, eventIds,
-      fields: req.deleteRows ? ['row'] : ['sealed_ip', 'sealed_device_id'],
-      detail: { user_id: req.userId, delete_rows: req.deleteRows, rows: eventIds.length },
-    });
-    return { eventIds, auditId };
-  });
+  const r = await db.one<{ audit_id: string; event_ids: string[] }>(
+    'SELECT * FROM $1:name.pii_forget($2, $3, $4, $5, $6)', [schema, req.userId, req.deleteRows, req.reason, req.requestedBy, osUser()]);
+  return { eventIds: r.event_ids, auditId: Number(r.audit_id) };
 }
 
 export async function forgetCommand(args: string[], out: (line: string) => void): Promise<number> {

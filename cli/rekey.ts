@@ -10,7 +10,7 @@
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../lib/config.js';
 import { closeAllDbs, openDb, type Db } from '../lib/db.js';
-import { AuditUsageError, insertAudit, requireReason, useSchema } from '../lib/pii/audit.js';
+import { AuditUsageError, osUser, requireReason } from '../lib/pii/audit.js';
 import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../lib/pii/hpke.js';
 import { maskKeyIdFrom, recoverySettings, sealingSettings } from '../lib/pii/settings.js';
 import { piiSettings } from '../processor/config.js';
@@ -30,65 +30,52 @@ export function parseRekeyArgs(args: string[]): RekeyRequest {
 export interface RekeyKeys { opening: OpeningKey; mask: (canonical: string) => string; keyId: string }
 export interface RekeyOutcome { rekeyed: number; batches: number; failed: string[]; unsealed: number }
 
-interface Row { event_id: string; sealed_ip: Buffer; sealed_device_id: Buffer; mask_key_id: string | null }
+interface Fetched { audit_id: string | null; event_ids: string[]; sealed_ips: Buffer[]; sealed_device_ids: Buffer[] }
 
+/**
+ * Batch by batch, each one transaction: pii_rekey_fetch locks the next rows and audits them,
+ * the masks are made here from the opened values, and pii_rekey_apply writes them (only to rows
+ * that audit row handed out). A batch killed half-way rolls back whole, audit row included.
+ */
 export async function rekey(db: Db, schema: string, keys: RekeyKeys, req: RekeyRequest, onBatch: (n: number) => void = () => {}): Promise<RekeyOutcome> {
   const outcome: RekeyOutcome = { rekeyed: 0, batches: 0, failed: [], unsealed: 0 };
   let after = '';
   for (;;) {
     const last = await db.tx('loginpipe-rekey', async (t) => {
-      await useSchema(t, schema);
-      const rows: Row[] = await t.any(
-        `SELECT event_id, sealed_ip, sealed_device_id, mask_key_id FROM user_logins
-         WHERE mask_key_id IS DISTINCT FROM $1 AND sealed_ip IS NOT NULL AND sealed_device_id IS NOT NULL AND event_id > $2
-         ORDER BY event_id LIMIT $3 FOR UPDATE`,
-        [keys.keyId, after, req.batchSize],
-      );
-      if (rows.length === 0) return undefined;
+      const batch = await t.one<Fetched>('SELECT * FROM $1:name.pii_rekey_fetch($2, $3, $4, $5, $6, $7)',
+        [schema, keys.keyId, after, req.batchSize, req.reason, req.requestedBy, osUser()]);
+      if (batch.audit_id === null) return undefined;
       const ids: string[] = [];
       const ips: string[] = [];
       const devices: string[] = [];
       const failed: string[] = [];
-      for (const r of rows) {
+      for (const [i, id] of batch.event_ids.entries()) {
         try {
           // The sealed ip is already the canonical form the processor masked.
-          const ip = openText(keys.opening, r.sealed_ip, r.event_id);
-          const device = openText(keys.opening, r.sealed_device_id, r.event_id);
-          ids.push(r.event_id);
+          const ip = openText(keys.opening, batch.sealed_ips[i]!, id);
+          const device = openText(keys.opening, batch.sealed_device_ids[i]!, id);
+          ids.push(id);
           ips.push(keys.mask(ip));
           devices.push(keys.mask(device));
         } catch (err) {
           if (!(err instanceof SealedValueError)) throw err;
-          failed.push(r.event_id);
+          failed.push(id);
         }
       }
       if (ids.length > 0) {
-        await t.none(
-          `UPDATE user_logins AS u SET masked_ip = v.masked_ip, masked_device_id = v.masked_device_id, mask_key_id = $4
-           FROM unnest($1::text[], $2::text[], $3::text[]) AS v(event_id, masked_ip, masked_device_id)
-           WHERE u.event_id = v.event_id`,
-          [ids, ips, devices, keys.keyId],
-        );
+        await t.one('SELECT $1:name.pii_rekey_apply($2, $3::text[], $4::text[], $5::text[], $6) AS n', [schema, batch.audit_id, ids, ips, devices, keys.keyId]);
       }
-      await insertAudit(t, {
-        action: 'rekey', reason: req.reason, requestedBy: req.requestedBy, eventIds: ids, fields: ids.length > 0 ? ['ip', 'device_id'] : [],
-        detail: { to_key_id: keys.keyId, from_key_ids: [...new Set(rows.map((r) => r.mask_key_id))], rekeyed: ids.length, failed },
-      });
       outcome.rekeyed += ids.length;
       outcome.failed.push(...failed);
       outcome.batches += 1;
-      return rows[rows.length - 1]!.event_id;
+      return batch.event_ids[batch.event_ids.length - 1]!;
     });
     if (last === undefined) break;
     after = last;
     onBatch(outcome.rekeyed);
   }
-  outcome.unsealed = await db.tx(async (t) => {
-    await useSchema(t, schema);
-    const r = await t.one<{ n: string }>(
-      'SELECT count(*) AS n FROM user_logins WHERE mask_key_id IS DISTINCT FROM $1 AND (sealed_ip IS NULL OR sealed_device_id IS NULL)', [keys.keyId]);
-    return Number(r.n);
-  });
+  const unsealed = await db.one<{ n: string }>('SELECT $1:name.pii_rekey_unsealed($2) AS n', [schema, keys.keyId]);
+  outcome.unsealed = Number(unsealed.n);
   return outcome;
 }
 

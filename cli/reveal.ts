@@ -1,13 +1,13 @@
 // `loginpipe reveal (--event-id ID... | --user-id U | --masked-ip HEX) --reason "..."`: opens the
 // sealed ip and device_id of the selected rows with the recovery private key.
-// Order, and why: the rows are read, opened and the audit row inserted in one transaction; only
-// after it committed is anything printed. Clear values go to standard output only (never to a
+// Order, and why: the database function pii_reveal hands out the sealed values and inserts the
+// audit row in one statement; only after it committed is anything opened and printed. Clear values go to standard output only (never to a
 // log or to standard error); a row that does not open gets an error line naming its event id and
 // the reason, never a value.
 import { parseArgs } from 'node:util';
 import { loadSettings } from '../lib/config.js';
 import { closeAllDbs, openDb, type Db } from '../lib/db.js';
-import { AuditUsageError, insertAudit, requireReason, useSchema } from '../lib/pii/audit.js';
+import { AuditUsageError, osUser, requireReason } from '../lib/pii/audit.js';
 import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../lib/pii/hpke.js';
 import { recoverySettings } from '../lib/pii/settings.js';
 import { databaseSettings } from '../sink/config.js';
@@ -77,37 +77,22 @@ function openRow(key: OpeningKey, r: SealedRow): RevealResult {
   }
 }
 
-/** Reads, opens and audits in one transaction; returns the results once it committed. */
+/**
+ * Asks pii_reveal (sink/sql/003_...) for the selected rows' sealed values: it writes the audit row
+ * in the same statement, so it has committed before any value is opened, let alone printed.
+ * The audit names the rows whose sealed values were handed out; which of them opened is this
+ * command's to report.
+ */
 export async function reveal(db: Db, schema: string, key: OpeningKey, req: RevealRequest): Promise<{ results: RevealResult[]; missing: string[]; auditId: number }> {
-  return db.tx('loginpipe-reveal', async (t) => {
-    await useSchema(t, schema);
-    const cols = 'event_id, user_id, sealed_ip, sealed_device_id';
-    const s = req.selector;
-    const rows: SealedRow[] =
-      s.by === 'event_id' ? await t.any(`SELECT ${cols} FROM user_logins WHERE event_id = ANY($1::text[]) ORDER BY event_id`, [s.eventIds])
-      : s.by === 'user_id' ? await t.any(`SELECT ${cols} FROM user_logins WHERE user_id = $1 ORDER BY event_id`, [s.userId])
-      : await t.any(`SELECT ${cols} FROM user_logins WHERE masked_ip = $1 ORDER BY event_id`, [s.maskedIp]);
-    const results = rows.map((r) => openRow(key, r));
-    const found = new Set(rows.map((r) => r.event_id));
-    const missing = s.by === 'event_id' ? s.eventIds.filter((id) => !found.has(id)) : [];
-    const revealed = results.filter((r) => !('error' in r)).map((r) => r.event_id);
-    const auditId = await insertAudit(t, {
-      action: 'reveal',
-      reason: req.reason,
-      requestedBy: req.requestedBy,
-      eventIds: revealed,
-      fields: revealed.length > 0 ? ['ip', 'device_id'] : [],
-      detail: {
-        selector: s.by,
-        ...(s.by === 'user_id' ? { user_id: s.userId } : s.by === 'masked_ip' ? { masked_ip: s.maskedIp } : { requested: s.eventIds.length }),
-        rows: rows.length,
-        revealed: revealed.length,
-        failed: results.filter((r) => 'error' in r).map((r) => r.event_id),
-        missing,
-      },
-    });
-    return { results, missing, auditId };
-  });
+  const s = req.selector;
+  const values = s.by === 'event_id' ? s.eventIds : [s.by === 'user_id' ? s.userId : s.maskedIp];
+  const r = await db.one<{ audit_id: string; event_ids: string[]; user_ids: string[]; sealed_ips: (Buffer | null)[]; sealed_device_ids: (Buffer | null)[] }>(
+    'SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, s.by, values, req.reason, req.requestedBy, osUser()]);
+  const rows: SealedRow[] = r.event_ids.map((id, i) => ({ event_id: id, user_id: r.user_ids[i]!, sealed_ip: r.sealed_ips[i] ?? null, sealed_device_id: r.sealed_device_ids[i] ?? null }));
+  const results = rows.map((row) => openRow(key, row));
+  const found = new Set(r.event_ids);
+  const missing = s.by === 'event_id' ? s.eventIds.filter((id) => !found.has(id)) : [];
+  return { results, missing, auditId: Number(r.audit_id) };
 }
 
 export async function revealCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {

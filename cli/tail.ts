@@ -4,7 +4,7 @@
 import type { Kafka } from 'kafkajs';
 import { loadSettings } from '../lib/config.js';
 import { kafkaSettings, registrySettings } from '../lib/settings.js';
-import { SchemaRegistry } from '../lib/schema-registry.js';
+import { SchemaRegistry, registryOptionsFrom, type RegistryOptions } from '../lib/schema-registry.js';
 import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { parseDeadLetter } from '../lib/records/dead-letter.js';
 import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/headers.js';
@@ -25,8 +25,8 @@ export interface TailOptions {
 }
 
 /** Turns one record into its printable forms, for the chosen topic. */
-export function recordPrinter(topic: TailTopic, registryUrl: string, showValue: boolean): (r: ScannedRecord) => Promise<{ json: object; line: string }> {
-  const decode = createUserLoginDecoder(new SchemaRegistry(registryUrl));
+export function recordPrinter(topic: TailTopic, registry: string | RegistryOptions, showValue: boolean): (r: ScannedRecord) => Promise<{ json: object; line: string }> {
+  const decode = createUserLoginDecoder(new SchemaRegistry(registry));
   return async ({ topic: name, partition, offset, message }) => {
     const at = { partition, offset, timestamp: message.timestamp };
     const headers = message.headers as Record<string, unknown> | undefined;
@@ -63,7 +63,7 @@ export async function tailCommand(opts: TailOptions, out: Out): Promise<number> 
     out(String(n));
     return 0;
   }
-  const print = recordPrinter(opts.topic, cfg.registryUrl, opts.showValue);
+  const print = recordPrinter(opts.topic, registryOptionsFrom(cfg), opts.showValue);
   await scanTopic(kafka, {
     topic,
     start: opts.fromBeginning ? 'earliest' : 'latest',

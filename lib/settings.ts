@@ -70,9 +70,8 @@ export const kafkaSettings = {
 rule([kafkaSettings.replicationFactor, kafkaSettings.minInsyncReplicas], (replicas, minInsync) =>
   replicas >= 3 && minInsync > replicas ? `TOPIC_MIN_INSYNC_REPLICAS (${minInsync}) must not exceed TOPIC_REPLICATION_FACTOR (${replicas})` : undefined);
 
-export const registrySettings = {
-  registryUrl: setting('SCHEMA_REGISTRY_URL', 'Confluent-compatible Schema Registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7', httpUrl),
-};
+// Declared beside the registry's authentication, in lib/registry-settings.ts.
+export { registrySettings } from './registry-settings.js';
 
 export const runtimeSettings = {
   logLevel: setting('LOG_LEVEL', 'pino log level', 'info', oneOf('fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent')),

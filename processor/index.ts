@@ -7,7 +7,7 @@
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
 import { sendPerPartition } from '../lib/partition-sends.js';
 import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
-import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
+import { SchemaRegistry, isTransientRegistryError, registryOptionsFrom } from '../lib/schema-registry.js';
 import { Outage } from '../lib/outage.js';
 import { createUserLoginEncoder } from '../lib/records/user-login.js';
 import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs, groupRebalanceCause } from '../lib/errors.js';
@@ -42,7 +42,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     return { clean: await topicPartitionCount(admin, cfg.cleanTopic), dlq: await topicPartitionCount(admin, cfg.dlqTopic) };
   });
   // A registry that is not up yet is waited for, as any outage is: it is no reason to exit.
-  const registry = new SchemaRegistry(cfg.registryUrl);
+  const registry = new SchemaRegistry(registryOptionsFrom(cfg));
   const encode = await new Outage('registry', log).ride(() => createUserLoginEncoder(registry, cfg.cleanTopic), { isTransient: isTransientRegistryError });
   const mask = createMasker(cfg.hmacKey);
   const pii = piiPolicyFrom(cfg);

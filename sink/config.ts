@@ -21,6 +21,13 @@ rule([databaseSettings.databaseUrl, databaseSettings.databaseSslCa], (url, ca) =
     : undefined;
 });
 
+// The roles `loginpipe migrate --roles` creates and grants to (sink/roles.ts).
+export const roleSettings = {
+  ownerRole: setting('DATABASE_OWNER_ROLE', 'Role that owns the schema, the tables and the PII functions; `migrate --roles` runs the migrations as it', 'loginpipe_owner', identifier),
+  sinkRole: setting('DATABASE_SINK_ROLE', 'Insert-only role for the sink, made and granted by `migrate --roles`', 'loginpipe_sink', identifier),
+  piiRole: setting('DATABASE_PII_ROLE', 'Role for reveal, rekey and forget, which may only execute the PII functions; made and granted by `migrate --roles`', 'loginpipe_pii', identifier),
+};
+
 export const sinkSettings = {
   ...kafkaSettings,
   ...registrySettings,

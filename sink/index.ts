@@ -4,7 +4,7 @@
 import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
 import { atLeastOnceProducerOptions, consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicPartitionCount, watchConsumer, withAdmin } from '../lib/kafka.js';
 import { sendPerPartition } from '../lib/partition-sends.js';
-import { SchemaRegistry, isTransientRegistryError } from '../lib/schema-registry.js';
+import { SchemaRegistry, isRegistrySettingError, isTransientRegistryError, registryOptionsFrom } from '../lib/schema-registry.js';
 import { createUserLoginDecoder } from '../lib/records/user-login.js';
 import { CoalescingSender } from '../lib/coalescing-sender.js';
 import { openDb, isTransientDbError } from '../lib/db.js';
@@ -41,7 +41,15 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     await ensureTopics(admin, pipelineTopicSpecs(cfg));
     return topicPartitionCount(admin, cfg.dlqTopic);
   });
-  const decode = createUserLoginDecoder(new SchemaRegistry(cfg.registryUrl));
+  const registry = new SchemaRegistry(registryOptionsFrom(cfg));
+  // The sink calls the registry only when a record comes: credentials that do not work, or a
+  // certificate that is not trusted, must stop it here, not at its first record. A registry that
+  // is merely down does not hold up the start: the first lookup waits it out like any outage.
+  await registry.probe().catch((err: unknown) => {
+    if (!isTransientRegistryError(err)) throw err;
+    log.debug({ err: errorMessage(err) }, 'registry not answering at start; its first lookup will wait for it');
+  });
+  const decode = createUserLoginDecoder(registry);
 
   // Dead letters are written at least once, one send() per partition, as the connector writes
   // the raw topic (lib/partition-sends.ts says why): a copy after a broker failover is harmless
@@ -107,7 +115,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         if (m.value === null) throw new Error('record has no value');
         record = await decode(m.value);
       } catch (err) {
-        if (isTransientRegistryError(err)) throw err;
+        if (isTransientRegistryError(err) || isRegistrySettingError(err)) throw err;
         const messageId = headerText(m.headers, HEADER_MESSAGE_ID);
         log.warn({ ...where(source), messageId, err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
         dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));

@@ -10,7 +10,7 @@ import { pipeline } from 'node:stream/promises';
 import pgCopy from 'pg-copy-streams';
 import { pgp, isRowError, isTransientDbError, type Db } from '../lib/db.js';
 import { qualifiedTable } from './migrate.js';
-import { ROW_COLUMNS, type UserLoginRow } from './rows.js';
+import { ROW_COLUMNS, ROW_TYPES, type UserLoginRow } from './rows.js';
 import { copyText } from './copy-text.js';
 
 export interface WriteResult<T> {
@@ -30,9 +30,11 @@ export function createWriter(db: Db, schema: string) {
   // own; the name is per target schema, since one pool may serve writers for several schemas.
   const stage = pgp.as.name(`user_logins_stage_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`);
   const columns = ROW_COLUMNS.map((c) => pgp.as.name(c)).join(', ');
-  // LIKE copies the column types and NOT NULL, so a too-long or missing value is refused by the
-  // COPY already; CHECK and key constraints are the target's own, met by the INSERT.
-  const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (LIKE ${target}) ON COMMIT DELETE ROWS`;
+  // The target's column types and NOT NULLs (sink/rows.ts), so a too-long or missing value is
+  // refused by the COPY already; CHECK and key constraints are the target's own, met by the
+  // INSERT. Declared, not `LIKE user_logins`: that needs SELECT on the whole table, which the
+  // insert-only sink role does not have.
+  const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${ROW_COLUMNS.map((c) => `${pgp.as.name(c)} ${ROW_TYPES[c]}`).join(', ')}) ON COMMIT DELETE ROWS`;
   const copyIn = `COPY ${stage} (${columns}) FROM STDIN`;
   const moveIn = `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`;
   const staged = new WeakSet<Client>();

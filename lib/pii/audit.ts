@@ -1,28 +1,8 @@
-// The pii_audit trail (sink/sql/002_...): one row per reveal, rekey batch or forget, inserted in
-// the transaction that reads or changes the rows it records, so that no clear value is printed,
-// and no row changed, without its audit row having committed first.
+// The pii_audit trail (sink/sql/002_...): one row per reveal, rekey batch or forget. The rows are
+// written by the database functions of sink/sql/003_... in the statement that hands out or changes
+// what they record, so that no sealed value leaves Postgres, and no row changes, without its audit
+// row; here is what the commands add to it (who runs them, and why).
 import { userInfo } from 'node:os';
-
-/**
- * What the audit needs of a database transaction: the two calls it makes. A pg-promise task is
- * one; naming only these keeps lib/pii/ free of the Postgres client (see import-direction.test.ts).
- */
-export interface AuditTx {
-  one<T>(query: string, values?: unknown): Promise<T>;
-  none(query: string, values?: unknown): Promise<unknown>;
-}
-
-export type AuditAction = 'reveal' | 'rekey' | 'forget';
-
-export interface AuditEntry {
-  action: AuditAction;
-  reason: string;
-  requestedBy: string | null;
-  eventIds: string[];
-  fields: string[];
-  /** Counts and selectors; never a clear value. */
-  detail: Record<string, unknown>;
-}
 
 /** The operating-system user running the command, as the audit records it. */
 export function osUser(): string {
@@ -41,17 +21,3 @@ export function requireReason(reason: string | undefined): string {
 }
 
 export class AuditUsageError extends Error {}
-
-export async function insertAudit(t: AuditTx, e: AuditEntry): Promise<number> {
-  const row = await t.one<{ id: string }>(
-    `INSERT INTO pii_audit (action, os_user, requested_by, reason, event_ids, fields, detail)
-     VALUES ($1, $2, $3, $4, $5::text[], $6::text[], $7::jsonb) RETURNING id`,
-    [e.action, osUser(), e.requestedBy, e.reason, e.eventIds, e.fields, JSON.stringify(e.detail)],
-  );
-  return Number(row.id);
-}
-
-/** Scopes the transaction's unqualified names (user_logins, pii_audit) to the configured schema. */
-export async function useSchema(t: AuditTx, schema: string): Promise<void> {
-  await t.none('SET LOCAL search_path TO $1:name', [schema]);
-}

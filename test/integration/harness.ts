@@ -5,6 +5,11 @@ import { createKafka, ensureTopics, pipelineTopicSpecs, withAdmin } from '../../
 import { createLogger } from '../../lib/log.js';
 import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../../lib/records/headers.js';
 import { KAFKA_BROKER } from '../../stack/kafka.js';
+import { randomUUID } from 'node:crypto';
+import { migrate } from '../../sink/migrate.js';
+import type { RoleNames } from '../../sink/roles.js';
+import { db } from '../../stack/world.js';
+import { DATABASE_URL } from '../../stack/postgres.js';
 import type { World } from '../../stack/world.js';
 
 export { db, newWorld, sqs, type World } from '../../stack/world.js';
@@ -46,4 +51,41 @@ export async function rawFullyProcessed(world: World): Promise<boolean> {
     ]);
     return ends.every((e) => committed[0]?.partitions.find((p) => p.partition === e.partition)?.offset === e.high || e.high === '0');
   });
+}
+
+/**
+ * Roles of least privilege for one test (sink/roles.ts), made by migrate --roles in `schema`:
+ * names of their own (roles are shared by the whole server), and URLs that log in as each (the
+ * local Postgres trusts local connections). `drop` removes the schema, then the roles.
+ */
+export interface LeastPrivilege {
+  roles: RoleNames;
+  sinkUrl: string;
+  piiUrl: string;
+  ownerUrl: string;
+  drop(): Promise<void>;
+}
+
+export async function leastPrivilege(schema: string): Promise<LeastPrivilege> {
+  const tag = randomUUID().replace(/-/g, '').slice(0, 10);
+  const roles: RoleNames = { owner: `lp_owner_${tag}`, sink: `lp_sink_${tag}`, pii: `lp_pii_${tag}` };
+  await migrate(db, schema, roles);
+  const as = (role: string) => {
+    const url = new URL(DATABASE_URL);
+    url.username = role;
+    return url.toString();
+  };
+  return {
+    roles,
+    sinkUrl: as(roles.sink),
+    piiUrl: as(roles.pii),
+    ownerUrl: as(roles.owner),
+    async drop() {
+      await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
+      const names = [roles.owner, roles.sink, roles.pii];
+      // DROP OWNED takes back the grants on the database too; then the roles can go.
+      await db.none('DROP OWNED BY $1:name, $2:name, $3:name', names);
+      await db.none('DROP ROLE IF EXISTS $1:name, $2:name, $3:name', names);
+    },
+  };
 }

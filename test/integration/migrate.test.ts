@@ -1,10 +1,16 @@
-// `loginpipe migrate` against the real Postgres: creates, upgrades, and is safe to repeat.
+// `loginpipe migrate` against the real Postgres: creates, upgrades, and is safe to repeat; with
+// --roles, the roles of least privilege, each refused what is not its own.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { loadMigrations, migrate } from '../../sink/migrate.js';
-import { ROW_COLUMNS } from '../../sink/rows.js';
-import { db } from './harness.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROW_COLUMNS, ROW_TYPES } from '../../sink/rows.js';
+import { createWriter } from '../../sink/writer.js';
+import { closeDb, openDb, type Db } from '../../lib/db.js';
+import { ROOT } from '../../lib/paths.js';
+import { DATABASE_URL, db, leastPrivilege } from './harness.js';
 
 const freshSchema = () => `t_mig_${randomUUID().slice(0, 8)}`;
 const drop = (schema: string) => db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
@@ -12,7 +18,7 @@ const drop = (schema: string) => db.none('DROP SCHEMA IF EXISTS $1:name CASCADE'
 test('migrate creates user_logins with the assignment columns plus event_id as primary key, and the PII columns', async () => {
   const schema = freshSchema();
   try {
-    assert.equal(await migrate(db, schema), ['001_user_logins.sql', '002_pii_sealed_and_audit.sql']);
+    assert.equal(await migrate(db, schema), ['001_user_logins.sql', '002_pii_sealed_and_audit.sql', '003_least_privilege.sql']);
     const cols = await db.any(`SELECT column_name, data_type, character_maximum_length AS len, is_nullable
       FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'user_logins' ORDER BY column_name`, [schema]);
     assert.equal(cols.map((c) => [c.column_name, c.data_type, c.len]), [
@@ -95,6 +101,125 @@ test('a table made by the original assignment is upgraded in place, keeping its 
     assert.is(new Set(rows.map((r) => r.event_id)).size, 2);
   } finally {
     await drop(schema);
+  }
+});
+
+test('the sink\'s staging table declares exactly the table\'s column types and NOT NULLs', async () => {
+  const schema = freshSchema();
+  try {
+    await migrate(db, schema);
+    const cols = await db.any(`SELECT attname, format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END AS decl
+      FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, [`"${schema}".user_logins`]);
+    assert.equal(Object.fromEntries(cols.map((c) => [c.attname, c.decl])), { ...ROW_TYPES });
+  } finally {
+    await drop(schema);
+  }
+});
+
+/** The SQLSTATE a statement fails with (none: it ran). */
+async function refusedWith(target: Db, sql: string, values: unknown[] = []): Promise<string | undefined> {
+  try {
+    await target.any(sql, values);
+    return undefined;
+  } catch (err) {
+    return (err as { code?: string }).code ?? String(err);
+  }
+}
+
+test('migrate --roles: the sink role writes batches and reads event_id, and can read or change nothing else', async () => {
+  const schema = freshSchema();
+  const lp = await leastPrivilege(schema);
+  const sink = openDb(lp.sinkUrl, 2);
+  try {
+    assert.equal(await migrate(sink, schema), [], 'the sink sees the schema up to date without DDL');
+    const write = createWriter(sink, schema);
+    const row = { event_id: 'e1', user_id: 'u1', device_type: null, masked_ip: 'a'.repeat(64), masked_device_id: 'b'.repeat(64), locale: null, app_version: null,
+      create_date: '2026-12-02', sealed_ip: Buffer.from([1, 2]), sealed_device_id: Buffer.from([3]), mask_key_id: 'k1' };
+    const first = await write([row], (r) => r);
+    assert.is(first.inserted, 1);
+    assert.is((await write([row], (r) => r)).duplicates, 1, 'ON CONFLICT works with SELECT on event_id alone');
+    const t = `"${schema}".user_logins`;
+    assert.is(await refusedWith(sink, `SELECT event_id FROM ${t}`), undefined);
+    for (const sql of [`SELECT masked_ip FROM ${t}`, `SELECT sealed_ip FROM ${t}`, `SELECT * FROM ${t}`, `UPDATE ${t} SET locale = 'X'`, `DELETE FROM ${t}`,
+      `SELECT * FROM "${schema}".pii_audit`, `CREATE TABLE "${schema}".x (i int)`, `SELECT * FROM "${schema}".pii_forget('u1', true, 'r', NULL, 'me')`]) {
+      assert.is(await refusedWith(sink, sql), '42501', sql);
+    }
+  } finally {
+    await closeDb(sink);
+    await lp.drop();
+  }
+});
+
+test('migrate --roles: the PII role cannot read a sealed value except through pii_reveal, which writes the audit row', async () => {
+  const schema = freshSchema();
+  const lp = await leastPrivilege(schema);
+  const pii = openDb(lp.piiUrl, 1);
+  try {
+    await db.none(`INSERT INTO $1:name.user_logins (event_id, user_id, masked_ip, masked_device_id, create_date, sealed_ip, sealed_device_id)
+      VALUES ('e1', 'u1', 'm', 'd', '2026-12-02', $2, $3)`, [schema, Buffer.from([1, 2]), Buffer.from([3])]);
+    const t = `"${schema}".user_logins`;
+    for (const sql of [`SELECT sealed_ip, sealed_device_id FROM ${t}`, `SELECT event_id FROM ${t}`, `UPDATE ${t} SET sealed_ip = NULL`,
+      `SELECT * FROM "${schema}".pii_audit`, `INSERT INTO "${schema}".pii_audit (action, os_user, reason, event_ids, fields) VALUES ('reveal', 'x', 'y', '{}', '{}')`]) {
+      assert.is(await refusedWith(pii, sql), '42501', sql);
+    }
+    const r = await pii.one('SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], 'ticket 7', 'bob', 'carol']);
+    assert.equal(r.event_ids, ['e1']);
+    assert.equal(r.sealed_ips, [Buffer.from([1, 2])]);
+    const audit = await db.one('SELECT id, action, os_user, requested_by, reason, event_ids, fields, detail FROM $1:name.pii_audit', [schema]);
+    assert.is(Number(audit.id), Number(r.audit_id));
+    assert.equal([audit.action, audit.os_user, audit.requested_by, audit.reason, audit.event_ids, audit.fields], ['reveal', 'carol', 'bob', 'ticket 7', ['e1'], ['ip', 'device_id']]);
+    assert.is(audit.detail.db_user, lp.roles.pii, 'the audit names the database role that asked');
+    assert.is(await refusedWith(pii, 'SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], '  ', null, 'carol']), '23514',
+      'a blank reason is refused by pii_audit\'s CHECK, and nothing is handed out');
+  } finally {
+    await closeDb(pii);
+    await lp.drop();
+  }
+});
+
+test('a sink role meeting pending migrations stops with an error that says to run migrate as the owner', async () => {
+  const schema = freshSchema();
+  const lp = await leastPrivilege(schema);
+  const sink = openDb(lp.sinkUrl, 1);
+  try {
+    await db.none('DELETE FROM $1:name.loginpipe_migrations WHERE version = 3', [schema]);
+    try {
+      await migrate(sink, schema);
+      assert.unreachable('the sink role applied a migration');
+    } catch (err) {
+      assert.is((err as { code?: string }).code, 'db_privileges');
+      assert.match((err as Error).message, /run `loginpipe migrate` as the owner/);
+    }
+  } finally {
+    await closeDb(sink);
+    await lp.drop();
+  }
+});
+
+test('`loginpipe migrate --roles` on a schema an earlier migrate made hands its tables and functions to the owner role', async () => {
+  const schema = freshSchema();
+  await migrate(db, schema);
+  const tag = randomUUID().replace(/-/g, '').slice(0, 10);
+  const roles = { DATABASE_OWNER_ROLE: `lp_owner_${tag}`, DATABASE_SINK_ROLE: `lp_sink_${tag}`, DATABASE_PII_ROLE: `lp_pii_${tag}` };
+  try {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'migrate', '--roles'], {
+      env: { PATH: process.env.PATH ?? '', DATABASE_URL, DATABASE_SCHEMA: schema, ...roles }, encoding: 'utf8', timeout: 60_000,
+    });
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`owner ${roles.DATABASE_OWNER_ROLE}, sink ${roles.DATABASE_SINK_ROLE}`));
+    const tables = await db.map(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema], (x: { tablename: string; tableowner: string }) => `${x.tablename}:${x.tableowner}`);
+    assert.equal(tables, ['loginpipe_migrations', 'pii_audit', 'user_logins'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
+    const definers = await db.map(`SELECT p.proname, p.proowner::regrole::text AS owner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
+      WHERE n.nspname = $1 AND p.prosecdef ORDER BY 1`, [schema], (x: { proname: string; owner: string }) => `${x.proname}:${x.owner}`);
+    assert.equal(definers, ['pii_forget', 'pii_rekey_apply', 'pii_rekey_fetch', 'pii_rekey_unsealed', 'pii_reveal'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
+    const sinkGrants = await db.one(`SELECT has_table_privilege($1, $2, 'INSERT') AS ins, has_table_privilege($1, $2, 'SELECT') AS sel,
+      has_column_privilege($1, $2, 'event_id', 'SELECT') AS id, has_database_privilege($1, current_database(), 'TEMPORARY') AS temp`, [roles.DATABASE_SINK_ROLE, `"${schema}".user_logins`]);
+    assert.equal(sinkGrants, { ins: true, sel: false, id: true, temp: true });
+  } finally {
+    await drop(schema);
+    const names = Object.values(roles);
+    await db.none('DROP OWNED BY $1:name, $2:name, $3:name', names).catch(() => {});
+    await db.none('DROP ROLE IF EXISTS $1:name, $2:name, $3:name', names);
   }
 });
 

@@ -7,10 +7,30 @@ import { randomUUID } from 'node:crypto';
 import { migrate } from '../../sink/migrate.js';
 import { createWriter } from '../../sink/writer.js';
 import type { UserLoginRow } from '../../sink/rows.js';
-import { db } from './harness.js';
+import { closeDb, openDb, type Db } from '../../lib/db.js';
+import { db, leastPrivilege } from './harness.js';
 
 const freshSchema = () => `t_writer_${randomUUID().slice(0, 8)}`;
 const drop = (schema: string) => db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
+const releases = new Map<string, () => Promise<void>>();
+
+/**
+ * Migrates the schemas with the roles of `migrate --roles` and returns a pool that logs in as
+ * the insert-only sink role: the writer runs as the sink does in production.
+ */
+async function asSink(...schemas: string[]): Promise<Db> {
+  const [first, ...more] = schemas as [string, ...string[]];
+  const lp = await leastPrivilege(first);
+  for (const s of more) await migrate(db, s, lp.roles);
+  const sink = openDb(lp.sinkUrl, 2);
+  releases.set(first, async () => {
+    await closeDb(sink);
+    for (const s of more) await drop(s);
+    await lp.drop();
+  });
+  return sink;
+}
+const release = async (schema: string) => { await releases.get(schema)?.(); releases.delete(schema); };
 const same = <T>(x: T) => x;
 /** The counts of a write, without the inserted items themselves. */
 const counts = (r: { inserted: number; duplicates: number; rejected: unknown[]; insertedItems: unknown[] }) => {
@@ -35,24 +55,24 @@ async function landed(schema: string): Promise<UserLoginRow[]> {
 test('hostile text round-trips through COPY unchanged, and NULLs stay NULL', async () => {
   const schema = freshSchema();
   try {
-    await migrate(db, schema);
+    const sink = await asSink(schema);
     const hostile = ['tab\there', 'new\nline', 'cr\r\nlf', 'back\\slash\\', '\\N', '\\.', 'Zoë 東京 🚀', `'); DROP TABLE x; --`, ''];
     const rows = hostile.map((text, i) => row(i, { user_id: text === '' ? 'u' : text, device_type: i === 8 ? '' : null, locale: text.slice(0, 32) || null }));
     // bytea through COPY: bytes that are COPY's own specials, and an empty value.
     rows[1] = { ...rows[1]!, sealed_ip: Buffer.from([0x5c, 0x09, 0x0a, 0x0d, 0x00, 0xff]), sealed_device_id: Buffer.alloc(0), mask_key_id: 'k\\1' };
-    const result = await createWriter(db, schema)(rows, same);
+    const result = await createWriter(sink, schema)(rows, same);
     assert.equal(counts(result), { inserted: rows.length, duplicates: 0, rejected: [] });
     assert.equal(await landed(schema), rows);
   } finally {
-    await drop(schema);
+    await release(schema);
   }
 });
 
 test('a batch written twice lands once: the second time every row is a duplicate', async () => {
   const schema = freshSchema();
   try {
-    await migrate(db, schema);
-    const write = createWriter(db, schema);
+    const sink = await asSink(schema);
+    const write = createWriter(sink, schema);
     const rows = Array.from({ length: 500 }, (_, i) => row(i));
     assert.equal(counts(await write(rows, same)), { inserted: 500, duplicates: 0, rejected: [] });
     // Overlapping batch, with a repeat inside the batch itself.
@@ -60,21 +80,21 @@ test('a batch written twice lands once: the second time every row is a duplicate
     assert.equal(counts(await write(again, same)), { inserted: 1, duplicates: 251, rejected: [] });
     assert.is((await landed(schema)).length, 501);
   } finally {
-    await drop(schema);
+    await release(schema);
   }
 });
 
 test('refused rows are split out alone, in the COPY (too long) and in the INSERT (a CHECK), and the rest lands', async () => {
   const schema = freshSchema();
   try {
-    await migrate(db, schema);
+    const sink = await asSink(schema);
     await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [schema]);
     const rows = Array.from({ length: 200 }, (_, i) => row(i));
     const tooLong = new Set([13, 150]);
     const checked = new Set([77, 78, 199]);
     for (const i of tooLong) rows[i] = row(i, { device_type: 'x'.repeat(33) });
     for (const i of checked) rows[i] = row(i, { locale: 'XX' });
-    const result = await createWriter(db, schema)(rows, same);
+    const result = await createWriter(sink, schema)(rows, same);
     const refused = [...tooLong, ...checked].sort((a, b) => a - b).map((i) => rows[i]!.event_id);
     assert.equal(result.rejected.map((r) => r.item.event_id).sort(), refused);
     for (const r of result.rejected) {
@@ -84,9 +104,9 @@ test('refused rows are split out alone, in the COPY (too long) and in the INSERT
     assert.is(result.inserted, 195);
     assert.equal((await landed(schema)).map((r) => r.event_id), rows.filter((r) => !refused.includes(r.event_id)).map((r) => r.event_id));
     // The connections are fine afterwards: the next batch lands normally.
-    assert.equal(counts(await createWriter(db, schema)([row(1000)], same)), { inserted: 1, duplicates: 0, rejected: [] });
+    assert.equal(counts(await createWriter(sink, schema)([row(1000)], same)), { inserted: 1, duplicates: 0, rejected: [] });
   } finally {
-    await drop(schema);
+    await release(schema);
   }
 });
 
@@ -94,17 +114,15 @@ test('two schemas written through one pool keep their staging tables apart', asy
   const a = freshSchema();
   const b = freshSchema();
   try {
-    await migrate(db, a);
-    await migrate(db, b);
-    const writeA = createWriter(db, a);
-    const writeB = createWriter(db, b);
+    const sink = await asSink(a, b);
+    const writeA = createWriter(sink, a);
+    const writeB = createWriter(sink, b);
     await Promise.all([writeA([row(1), row(2)], same), writeB([row(3)], same)]);
     await writeA([row(4)], same);
     assert.equal((await landed(a)).map((r) => r.event_id), ['evt-00001', 'evt-00002', 'evt-00004']);
     assert.equal((await landed(b)).map((r) => r.event_id), ['evt-00003']);
   } finally {
-    await drop(a);
-    await drop(b);
+    await release(a);
   }
 });
 

@@ -1,18 +1,21 @@
-// The sink against the real Postgres: a row the database refuses does not hold up its batch.
+// The sink against the real Postgres, as the insert-only role: a row the database refuses does
+// not hold up its batch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createSampleLogins } from '../../lib/sample-logins.js';
 import { readTopicUntil } from '../../lib/topic-reader.js';
-import { migrate } from '../../sink/migrate.js';
-import { createTopics, db, kafka, newWorld, produceRaw, startLoginpipe, waitUntil } from './harness.js';
+import { createTopics, db, kafka, leastPrivilege, newWorld, produceRaw, startLoginpipe, waitUntil } from './harness.js';
 
 test('a row Postgres rejects goes to the dead-letter topic as rejected_by_database and the rest land', async () => {
   const world = await newWorld('reject');
   const services = [];
+  let dropRoles = async () => {};
   try {
     await createTopics(world);
     // A rule only this table has: the processor accepts the locale, the database does not.
-    await migrate(db, world.schema);
+    // The sink runs as the insert-only role of `migrate --roles`.
+    const lp = await leastPrivilege(world.schema);
+    dropRoles = lp.drop;
     await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [world.schema]);
 
     const gen = createSampleLogins(5);
@@ -22,7 +25,7 @@ test('a row Postgres rejects goes to the dead-letter topic as rejected_by_databa
       return { id: `evt-${i}`, body: JSON.stringify(body), refused: i % 20 === 7 };
     });
     await produceRaw(world, events);
-    services.push(await startLoginpipe('sink', world.env, { SINK_BATCH_SIZE: '25' }));
+    services.push(await startLoginpipe('sink', world.env, { SINK_BATCH_SIZE: '25', DATABASE_URL: lp.sinkUrl }));
     services.push(await startLoginpipe('processor', world.env));
 
     const refused = events.filter((e) => e.refused).map((e) => e.id).sort();
@@ -43,6 +46,7 @@ test('a row Postgres rejects goes to the dead-letter topic as rejected_by_databa
   } finally {
     await Promise.all(services.map((s) => s.stop()));
     await world.cleanup();
+    await dropRoles();
   }
 });
 

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ROOT } from '../../lib/paths.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
-import { sinkSettings } from '../../sink/config.js';
+import { roleSettings, sinkSettings } from '../../sink/config.js';
 import { fileVariable } from '../../lib/config.js';
 import { statusSettings } from '../../cli/config.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
@@ -15,7 +15,7 @@ const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
 const tableRow = (name: string) => new RegExp(`^\\| \`${name.replace(/[.]/g, '\\.')}\` \\|`, 'm');
 
 const settings = new Set<string>();
-for (const specs of [connectorSettings, processorSettings, sinkSettings, statusSettings]) {
+for (const specs of [connectorSettings, processorSettings, sinkSettings, roleSettings, statusSettings]) {
   for (const s of Object.values(specs) as { env: string; secret?: boolean }[]) {
     settings.add(s.env);
     // A secret can also come from a file: that variable is a setting of its own.
