@@ -63,7 +63,8 @@ export function replicaCapacity(stage: Stage): number {
 export function plan(eventsPerSecond: number): Plan {
   if (!Number.isFinite(eventsPerSecond) || eventsPerSecond <= 0) throw new RangeError('events per second must be a positive number');
   const stage = (s: Stage): StagePlan => {
-    const replicas = Math.max(ASSUMED.minReplicas, Math.ceil(eventsPerSecond / replicaCapacity(s)));
+    // Cores needed over cores per replica; the tiny tolerance keeps an exact fit (648.0000000001) at 648.
+    const replicas = Math.max(ASSUMED.minReplicas, Math.ceil((eventsPerSecond * MEASURED.cpuMicrosPerEvent[s]) / (ASSUMED.coresPerReplica * 1e6) - 1e-9));
     return {
       replicas,
       coresUsed: eventsPerSecond * MEASURED.cpuMicrosPerEvent[s] * 1e-6,
