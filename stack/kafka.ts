@@ -1,4 +1,4 @@
-// Kafka 3.9 as one KRaft node that is both broker and controller, on 127.0.0.1:9092 (clients)
+// Kafka 4 as one KRaft node that is both broker and controller, on 127.0.0.1:9092 (clients)
 // and 127.0.0.1:9093 (its own controller quorum). Data lives in .stack/data/kafka and survives
 // restarts; the storage is formatted once, on first start.
 import { execFile } from 'node:child_process';
@@ -8,6 +8,7 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { jarsIn, javaCommand, jvm } from './java.js';
+import { LOG4J2_CONFIG_PROPERTY, kafkaLog4j2Config, log4j2Flag } from './kafka-logging.js';
 import { paths, shown } from './paths.js';
 import type { LocalService } from './service.js';
 import { kafkaAnswers } from './wait.js';
@@ -19,7 +20,7 @@ const CONTROLLER_PORT = 9093;
 export const KAFKA_BROKER = `${HOST}:${PORT}`;
 const DATA = paths.dataOf('kafka');
 const CONFIG = paths.confFile('kafka.properties');
-const LOG4J = paths.confFile('kafka-log4j.properties');
+const LOG4J = paths.confFile('kafka-log4j2.properties');
 const FORMAT_LOG = paths.logFile('kafka-format');
 
 const serverProperties = {
@@ -53,17 +54,6 @@ const serverProperties = {
   'replica.fetch.max.bytes': '2097152',
 };
 
-const log4jProperties = {
-  // Kafka logs a dozen INFO lines per partition it creates; tests create many. Warnings only,
-  // plus the lines that say the server started and stopped.
-  'log4j.rootLogger': 'WARN, stdout',
-  'log4j.logger.kafka.server.KafkaRaftServer': 'INFO',
-  'log4j.logger.kafka.server.BrokerServer': 'INFO',
-  'log4j.logger.kafka.server.ControllerServer': 'INFO',
-  'log4j.appender.stdout': 'org.apache.log4j.ConsoleAppender',
-  'log4j.appender.stdout.layout': 'org.apache.log4j.PatternLayout',
-  'log4j.appender.stdout.layout.ConversionPattern': '[%d] %p %m (%c)%n',
-};
 
 function propertiesFile(props: Record<string, string>): string {
   return Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n';
@@ -77,7 +67,7 @@ function newClusterId(): string {
 async function writeConfig(): Promise<void> {
   await mkdir(paths.conf, { recursive: true });
   await writeFile(CONFIG, propertiesFile(serverProperties));
-  await writeFile(LOG4J, propertiesFile(log4jProperties));
+  await writeFile(LOG4J, kafkaLog4j2Config());
 }
 
 async function formatStorageOnce(): Promise<void> {
@@ -85,7 +75,7 @@ async function formatStorageOnce(): Promise<void> {
   await mkdir(DATA, { recursive: true });
   await mkdir(paths.logs, { recursive: true });
   const args = [
-    `-Dlog4j.configuration=file:${LOG4J}`,
+    log4j2Flag(LOG4J),
     '-cp', jarsIn(paths.libOf('kafka')),
     'kafka.tools.StorageTool', 'format',
     '--config', CONFIG,
@@ -107,7 +97,7 @@ const broker = jvm({
   name: 'kafka',
   heap: '512m',
   gc: 'g1',
-  props: { 'log4j.configuration': `file:${LOG4J}` },
+  props: { [LOG4J2_CONFIG_PROPERTY]: `file:${LOG4J}` },
   main: { classpath: jarsIn(paths.libOf('kafka')), mainClass: 'kafka.Kafka' },
   args: [CONFIG],
   port: PORT,

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { Kafka, logLevel } from 'kafkajs';
 import { jarsIn, javaCommand } from './java.js';
+import { kafkaLog4j2Config, log4j2Flag } from './kafka-logging.js';
 import { paths } from './paths.js';
 import { kafkaAnswers, tcpOpen } from './wait.js';
 import { waitUntil } from '../lib/wait-until.js';
@@ -90,16 +91,10 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
     'auto.create.topics.enable': 'false',
   };
   await writeFile(f('server.properties'), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
-  await writeFile(f('log4j.properties'), [
-    'log4j.rootLogger=WARN, stdout',
-    'log4j.logger.kafka.server.KafkaRaftServer=INFO',
-    'log4j.appender.stdout=org.apache.log4j.ConsoleAppender',
-    'log4j.appender.stdout.layout=org.apache.log4j.PatternLayout',
-    'log4j.appender.stdout.layout.ConversionPattern=[%d] %p %m (%c)%n',
-  ].join('\n') + '\n');
+  await writeFile(f('log4j2.properties'), kafkaLog4j2Config(['kafka.server.KafkaRaftServer']));
 
   const classpath = jarsIn(paths.libOf('kafka'));
-  const log4j = `-Dlog4j.configuration=file:${f('log4j.properties')}`;
+  const log4j = log4j2Flag(f('log4j2.properties'));
   // SCRAM credentials live in the cluster metadata; in KRaft they are written at format time.
   const scram = opts.users.flatMap((u) => ['SCRAM-SHA-256', 'SCRAM-SHA-512'].flatMap((m) => ['--add-scram', `${m}=[name=${u.name},password=${u.password}]`]));
   await run(javaCommand(), [log4j, '-cp', classpath, 'kafka.tools.StorageTool', 'format', '--config', f('server.properties'),

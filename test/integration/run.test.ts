@@ -15,7 +15,7 @@ function healthPorts(lines: string[]): Map<string, number> {
   return ports;
 }
 
-test('run lands logins with all three services in one process, each answering /healthz and /readyz', async () => {
+test('run lands logins with all three services in one process, each answering /healthz and /readyz, and prints no end-of-support warning', async () => {
   const world = await newWorld('run');
   try {
     // The harness waits for "connector started", the last of the three to start.
@@ -39,6 +39,10 @@ test('run lands logins with all three services in one process, each answering /h
     });
     assert.is(await run.stop(), 0, 'run exits 0 on SIGTERM');
     assert.ok(run.lines.some((l) => l.includes('"msg":"stopped"')), 'it says it stopped');
+    // A service started on the supported Node prints no end-of-support warning: on Node 20 the
+    // AWS SDK printed one (NodeVersionSupportWarning) at every start.
+    const warnings = run.stderr.join('');
+    assert.not.match(warnings, /NodeVersionSupportWarning|end-of-support|no longer support/i, `stderr: ${warnings}`);
   } finally {
     await world.cleanup();
   }
