@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/paths.js';
-import { plan, planTable } from '../../cli/capacity.js';
+import { MEASURED, plan, planTable } from '../../cli/capacity.js';
 import { planLines } from '../../cli/plan.js';
 
 const cases: { rate: number; replicas: [number, number, number]; partitions: [number, number]; pollers: number; usdPerDay: number }[] = [
@@ -46,6 +46,17 @@ for (const bad of [0, -1, Number.NaN, Number.POSITIVE_INFINITY, -Number.MIN_VALU
 test('the README\'s capacity table is the model\'s, for 1k, 10k and 100k events/s', () => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   for (const line of planTable([1_000, 10_000, 100_000])) assert.ok(readme.includes(line), `README has the row:\n${line}`);
+});
+
+test('the model\'s measured figures are the README\'s bench figures', () => {
+  const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
+  const figures = readme.slice(readme.indexOf('### Figures'), readme.indexOf('### Against the targets'));
+  const c = MEASURED.cpuMicrosPerEvent;
+  const rss = MEASURED.peakRssMiB;
+  for (const text of [
+    `connector CPU ${c.connector} µs/msg`, `processor CPU µs/record ${c.processor}`, `sink CPU µs/row ${c.sink}`,
+    `| connector alone, SQS backlog |`, `peak RSS MiB ${rss.connector}`, `peak RSS MiB ${rss.processor}`, `peak RSS MiB ${rss.sink}`,
+  ]) assert.ok(figures.includes(text), `README "Figures" has "${text}"`);
 });
 
 test('`loginpipe plan` prints the row, the measured figures and the assumptions', () => {
