@@ -15,6 +15,7 @@ import { keysCommand } from './keys.js';
 import { revealCommand } from './reveal.js';
 import { rekeyCommand } from './rekey.js';
 import { forgetCommand } from './forget.js';
+import { planCommand } from './plan.js';
 import { AuditUsageError } from '../lib/pii/audit.js';
 
 const out = (line: string) => { process.stdout.write(line + '\n'); };
@@ -59,6 +60,14 @@ export const COMMANDS: readonly Command[] = [
       seed: { type: 'string', value: 'N', default: '1', description: 'random seed: the same seed sends the same logins', parse: wholeNumber(0, 2 ** 31 - 1) },
     },
     run: ({ flags }) => seedCommand({ count: flags.count as number, malformedShare: flags.malformed as number, seed: flags.seed as number }, out),
+  },
+  {
+    name: 'plan',
+    description: 'replicas, partitions, SQS pollers and SQS cost for an event rate, from the bench\'s CPU per event',
+    flags: {
+      'events-per-second': { type: 'string', value: 'N', required: true, description: 'the peak rate to plan for', parse: wholeNumber(1, 100_000_000) },
+    },
+    run: async ({ flags }) => { planCommand(flags['events-per-second'] as number, out); return 0; },
   },
   { name: 'demo', description: 'start the local stack, run a sample through the pipeline, show the result', run: () => demo(out) },
   {

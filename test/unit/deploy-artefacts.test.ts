@@ -102,7 +102,7 @@ test('Prometheus scrapes each service on its default health port, and docker-com
   });
 
   const compose = readYaml(join(ROOT, 'docker-compose.yml')) as { services: Record<string, { volumes?: string[] }> };
-  for (const service of ['prometheus', 'grafana']) {
+  for (const service of ['prometheus', 'grafana', 'localstack']) {
     const volumes = compose.services[service]?.volumes ?? [];
     assert.ok(volumes.length > 0, `${service} mounts its configuration`);
     for (const v of volumes) {
