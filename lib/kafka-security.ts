@@ -1,8 +1,11 @@
 // What createKafka hands kafkajs for TLS and SASL, from the parsed KAFKA_SSL* and KAFKA_SASL_*
 // settings. Pure, so the mapping is tested without a broker.
+// An OAUTHBEARER mechanism gets a token provider; nothing is fetched until kafkajs connects.
 import type { ConnectionOptions } from 'node:tls';
-import type { SASLOptions } from 'kafkajs';
+import type { Mechanism, SASLOptions } from 'kafkajs';
 import type { SaslMechanism } from './settings.js';
+import { cachedTokens, oauthBearerMechanism, oidcTokenSource } from './kafka-oauth.js';
+import { mskIamTokenSource } from './kafka-msk-iam.js';
 
 export interface KafkaSecurityConfig {
   kafkaSsl?: boolean;
@@ -12,11 +15,16 @@ export interface KafkaSecurityConfig {
   kafkaSaslMechanism?: SaslMechanism;
   kafkaSaslUsername?: string;
   kafkaSaslPassword?: string;
+  kafkaOauthTokenUrl?: string;
+  kafkaOauthClientId?: string;
+  kafkaOauthClientSecret?: string;
+  kafkaOauthScope?: string;
+  kafkaAwsRegion?: string;
 }
 
 export interface KafkaSecurityOptions {
   ssl?: ConnectionOptions;
-  sasl?: SASLOptions;
+  sasl?: SASLOptions | Mechanism;
 }
 
 export function kafkaSecurityOptions(cfg: KafkaSecurityConfig): KafkaSecurityOptions {
@@ -39,6 +47,17 @@ export function kafkaSecurityOptions(cfg: KafkaSecurityConfig): KafkaSecurityOpt
       case 'plain': out.sasl = { mechanism: 'plain', ...credentials }; break;
       case 'scram-sha-256': out.sasl = { mechanism: 'scram-sha-256', ...credentials }; break;
       case 'scram-sha-512': out.sasl = { mechanism: 'scram-sha-512', ...credentials }; break;
+      case 'oauthbearer': {
+        const url = cfg.kafkaOauthTokenUrl ?? '';
+        const source = oidcTokenSource({ tokenUrl: url, clientId: cfg.kafkaOauthClientId ?? '', clientSecret: cfg.kafkaOauthClientSecret ?? '', scope: cfg.kafkaOauthScope ?? '' });
+        out.sasl = oauthBearerMechanism(cachedTokens(source), `KAFKA_OAUTH_TOKEN_URL (${url}) for KAFKA_OAUTH_CLIENT_ID ${cfg.kafkaOauthClientId ?? ''}`);
+        break;
+      }
+      case 'aws-msk-iam': {
+        const region = cfg.kafkaAwsRegion ?? '';
+        out.sasl = oauthBearerMechanism(cachedTokens(mskIamTokenSource(region)), `the MSK IAM signer (KAFKA_AWS_REGION ${region}, AWS default credentials chain)`);
+        break;
+      }
     }
   }
   return out;

@@ -1,8 +1,12 @@
 // Settings every service shares. Each service adds its own in its folder's config.ts.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { BadValue, certificateFile, fileVariable, flag, integer, list, oneOf, privateKeyFile, rule, secretSetting, setting, text, topicName, httpUrl } from './config.js';
+import { BadValue, certificateFile, fileVariable, flag, integer, list, oneOf, optionalHttpUrl, privateKeyFile, rule, secretSetting, setting, text, topicName, httpUrl } from './config.js';
 
-export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
+// oauthbearer: tokens from an OIDC client-credentials endpoint; aws-msk-iam: OAUTHBEARER with
+// tokens signed by AWS's MSK IAM signer (see lib/kafka-oauth.ts and lib/kafka-msk-iam.ts).
+export const SASL_MECHANISMS = ['plain', 'scram-sha-256', 'scram-sha-512', 'oauthbearer', 'aws-msk-iam'] as const;
+export type PasswordMechanism = 'plain' | 'scram-sha-256' | 'scram-sha-512';
+const isPasswordMechanism = (m: SaslMechanism | undefined): m is PasswordMechanism => m === 'plain' || m === 'scram-sha-256' || m === 'scram-sha-512';
 export type SaslMechanism = (typeof SASL_MECHANISMS)[number];
 
 /** A SASL mechanism as kafkajs names it; brokers and their docs write them in capitals. Empty: none. */
@@ -19,9 +23,14 @@ export const kafkaSecuritySettings = {
   kafkaSslCa: setting('KAFKA_SSL_CA_FILE', 'PEM file of the CA certificate(s) the brokers\' certificates are checked against; empty: the system\'s trusted roots', '', certificateFile),
   kafkaSslCert: setting('KAFKA_SSL_CERT_FILE', 'PEM client certificate, for brokers that require TLS client authentication (with KAFKA_SSL_KEY_FILE)', '', certificateFile),
   kafkaSslKey: setting('KAFKA_SSL_KEY_FILE', 'PEM private key (unencrypted) of KAFKA_SSL_CERT_FILE', '', privateKeyFile),
-  kafkaSaslMechanism: setting('KAFKA_SASL_MECHANISM', `SASL mechanism: ${SASL_MECHANISMS.join(', ')}; empty: no SASL`, '', saslMechanism),
+  kafkaSaslMechanism: setting('KAFKA_SASL_MECHANISM', `SASL mechanism: ${SASL_MECHANISMS.join(', ')} (OAUTHBEARER with AWS\'s MSK IAM signer); empty: no SASL`, '', saslMechanism),
   kafkaSaslUsername: setting('KAFKA_SASL_USERNAME', 'SASL user name', '', text),
   kafkaSaslPassword: secretSetting('KAFKA_SASL_PASSWORD', 'SASL password', '', text),
+  kafkaOauthTokenUrl: setting('KAFKA_OAUTH_TOKEN_URL', 'With KAFKA_SASL_MECHANISM=oauthbearer: the OAuth/OIDC token endpoint, asked for tokens with the client-credentials grant', '', optionalHttpUrl),
+  kafkaOauthClientId: setting('KAFKA_OAUTH_CLIENT_ID', 'OAuth client id (sent with HTTP Basic to the token endpoint)', '', text),
+  kafkaOauthClientSecret: secretSetting('KAFKA_OAUTH_CLIENT_SECRET', 'OAuth client secret', '', text),
+  kafkaOauthScope: setting('KAFKA_OAUTH_SCOPE', 'Scopes asked of the token endpoint, space-separated; empty: none', '', text),
+  kafkaAwsRegion: setting('KAFKA_AWS_REGION', 'With KAFKA_SASL_MECHANISM=aws-msk-iam: the MSK cluster\'s AWS region (credentials come from the AWS SDK\'s default chain)', '', awsRegion),
 };
 
 {
@@ -39,12 +48,32 @@ export const kafkaSecuritySettings = {
     return undefined;
   });
   rule([s.kafkaSaslMechanism, s.kafkaSaslUsername, s.kafkaSaslPassword], (mechanism, username, password) => {
-    if (mechanism === undefined) {
-      return username !== '' || password !== '' ? 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM (plain, scram-sha-256 or scram-sha-512)' : undefined;
+    if (!isPasswordMechanism(mechanism)) {
+      return username !== '' || password !== '' ? 'KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM plain, scram-sha-256 or scram-sha-512' : undefined;
     }
     const missing = [username === '' ? 'KAFKA_SASL_USERNAME' : '', password === '' ? `KAFKA_SASL_PASSWORD (or ${fileVariable('KAFKA_SASL_PASSWORD')})` : ''].filter(Boolean);
     return missing.length > 0 ? `KAFKA_SASL_MECHANISM=${mechanism} needs ${missing.join(' and ')}` : undefined;
   });
+  rule([s.kafkaSaslMechanism, s.kafkaOauthTokenUrl, s.kafkaOauthClientId, s.kafkaOauthClientSecret, s.kafkaOauthScope], (mechanism, url, id, secret, scope) => {
+    if (mechanism !== 'oauthbearer') {
+      return url !== undefined || id !== '' || secret !== '' || scope !== '' ? 'KAFKA_OAUTH_TOKEN_URL, KAFKA_OAUTH_CLIENT_ID, KAFKA_OAUTH_CLIENT_SECRET and KAFKA_OAUTH_SCOPE need KAFKA_SASL_MECHANISM=oauthbearer' : undefined;
+    }
+    const missing = [url === undefined ? 'KAFKA_OAUTH_TOKEN_URL' : '', id === '' ? 'KAFKA_OAUTH_CLIENT_ID' : '', secret === '' ? `KAFKA_OAUTH_CLIENT_SECRET (or ${fileVariable('KAFKA_OAUTH_CLIENT_SECRET')})` : ''].filter(Boolean);
+    return missing.length > 0 ? `KAFKA_SASL_MECHANISM=oauthbearer needs ${missing.join(' and ')}` : undefined;
+  });
+  rule([s.kafkaSaslMechanism, s.kafkaAwsRegion, s.kafkaSsl], (mechanism, region, ssl) => {
+    if (mechanism !== 'aws-msk-iam') return region !== undefined ? 'KAFKA_AWS_REGION needs KAFKA_SASL_MECHANISM=aws-msk-iam' : undefined;
+    if (region === undefined) return 'KAFKA_SASL_MECHANISM=aws-msk-iam needs KAFKA_AWS_REGION (the cluster\'s region, e.g. eu-west-1)';
+    // MSK serves IAM only on its TLS listener (port 9098 or 9198).
+    return ssl ? undefined : 'KAFKA_SASL_MECHANISM=aws-msk-iam needs KAFKA_SSL=true: MSK accepts IAM only over TLS';
+  });
+}
+
+/** An AWS region name such as eu-west-1 or us-gov-west-1; empty: none. */
+export function awsRegion(raw: string): string | undefined {
+  if (raw.trim() === '') return undefined;
+  if (!/^[a-z]{2}(-[a-z]+)+-\d{1,2}$/.test(raw)) throw new BadValue(`must be an AWS region such as eu-west-1, got "${raw.slice(0, 40)}"`);
+  return raw;
 }
 
 const SEVEN_DAYS_MS = 7 * 24 * 3600 * 1000;

@@ -1,6 +1,6 @@
 // A second, throwaway Kafka broker with the listeners a real cluster has, for the TLS and SASL
-// tests: SASL_SSL (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN) and SSL with client certificates
-// required, under a certificate made at start with the JDK's keytool. It runs from the shared
+// tests and `loginpipe stack up --secure`: SASL_SSL (SCRAM-SHA-256, SCRAM-SHA-512 and PLAIN, and
+// OAUTHBEARER when asked) and SSL with client certificates required, optionally enforcing ACLs, under a certificate made at start with the JDK's keytool. It runs from the shared
 // stack's Kafka jars but shares nothing else with the broker on 9092: its own ports, its own data
 // folder (given by the caller, deleted by it), its own process, stopped by `stop()`.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
@@ -15,6 +15,7 @@ import { newClusterId } from './kafka.js';
 import { kafkaLog4j2Config, log4j2Flag } from './kafka-logging.js';
 import { paths } from './paths.js';
 import { kafkaAnswers, tcpOpen } from './wait.js';
+import { findPid, stopPid } from './process.js';
 import { waitUntil } from '../lib/wait-until.js';
 
 const run = promisify(execFile);
@@ -27,7 +28,27 @@ export interface SecureKafkaOptions {
   ports: { saslSsl: number; controller: number; mtls: number; internal: number };
   /** Users known to all three SASL mechanisms. Names and passwords: letters, digits, - and _. */
   users: { name: string; password: string }[];
+  /**
+   * Also offer OAUTHBEARER on the SASL_SSL listener, checked by Kafka's built-in unsecured
+   * validator: it takes unsigned JWTs (`alg: none`) with `sub` and `exp`, the principal being
+   * `User:<sub>`. Only for tests: anyone can make such a token.
+   */
+  oauthbearer?: boolean;
+  /**
+   * Enforce ACLs with KRaft's StandardAuthorizer, denying whatever no ACL allows. `superUsers`
+   * (e.g. `User:admin`) may do anything. The broker's own plaintext listeners (controller and
+   * inter-broker, loopback only) are super users too, as the ANONYMOUS principal.
+   */
+  authorizer?: { superUsers: string[] };
+  /**
+   * Keep running after this process exits (for `loginpipe stack up --secure`): its pid goes to
+   * `<dir>/kafka.pid`, and `stopSecureKafkaIn(dir)` stops it later.
+   */
+  detached?: boolean;
 }
+
+/** Marks the secure broker's java process, so a pid file is never trusted for another process. */
+const MARKER = '-Dloginpipe.service=secure-kafka';
 
 export interface SecureKafka {
   saslSslAddress: string;
@@ -72,7 +93,7 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
     'advertised.listeners': `SASL_SSL://${HOST}:${saslSsl},MTLS://${HOST}:${mtls},INTERNAL://${HOST}:${internal}`,
     'listener.security.protocol.map': 'SASL_SSL:SASL_SSL,CONTROLLER:PLAINTEXT,MTLS:SSL,INTERNAL:PLAINTEXT',
     'inter.broker.listener.name': 'INTERNAL',
-    'listener.name.sasl_ssl.sasl.enabled.mechanisms': 'SCRAM-SHA-256,SCRAM-SHA-512,PLAIN',
+    'listener.name.sasl_ssl.sasl.enabled.mechanisms': `SCRAM-SHA-256,SCRAM-SHA-512,PLAIN${opts.oauthbearer ? ',OAUTHBEARER' : ''}`,
     'listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config': 'org.apache.kafka.common.security.scram.ScramLoginModule required;',
     'listener.name.sasl_ssl.plain.sasl.jaas.config': `org.apache.kafka.common.security.plain.PlainLoginModule required ${plainUsers};`,
@@ -91,6 +112,16 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
     'group.initial.rebalance.delay.ms': '0',
     'auto.create.topics.enable': 'false',
   };
+  if (opts.oauthbearer) {
+    // The broker's own login module (unused: inter-broker traffic is plaintext) and, by default,
+    // the unsecured validator for clients' tokens.
+    props['listener.name.sasl_ssl.oauthbearer.sasl.jaas.config'] = 'org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="broker";';
+  }
+  if (opts.authorizer) {
+    props['authorizer.class.name'] = 'org.apache.kafka.metadata.authorizer.StandardAuthorizer';
+    props['allow.everyone.if.no.acl.found'] = 'false';
+    props['super.users'] = ['User:ANONYMOUS', ...opts.authorizer.superUsers].join(';');
+  }
   await writeFile(f('server.properties'), Object.entries(props).map(([k, v]) => `${k}=${v}`).join('\n') + '\n');
   await writeFile(f('log4j2.properties'), kafkaLog4j2Config(['kafka.server.KafkaRaftServer']));
 
@@ -105,15 +136,20 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
   const out = openSync(logFile, 'a');
   let child: ChildProcess;
   try {
-    child = spawn(javaCommand(), ['-Dloginpipe.service=secure-kafka-test', '-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:+ExitOnOutOfMemoryError', log4j,
-      '-cp', classpath, 'kafka.Kafka', f('server.properties')], { stdio: ['ignore', out, out] });
+    child = spawn(javaCommand(), [MARKER, '-Xms64m', '-Xmx384m', '-XX:+UseSerialGC', '-XX:+ExitOnOutOfMemoryError', log4j,
+      '-cp', classpath, 'kafka.Kafka', f('server.properties')], { stdio: ['ignore', out, out], detached: opts.detached === true });
   } finally {
     closeSync(out);
   }
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  // If the test process dies first, the broker must not outlive it.
+  // If the test process dies first, the broker must not outlive it (unless it is meant to).
   const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  if (opts.detached) {
+    child.unref();
+    await writeFile(f('kafka.pid'), `${child.pid}\n`);
+  } else {
+    process.once('exit', killOnExit);
+  }
   const stop = async () => {
     process.removeListener('exit', killOnExit);
     if (child.exitCode !== null || child.signalCode !== null) return;
@@ -144,4 +180,15 @@ export async function startSecureKafka(opts: SecureKafkaOptions): Promise<Secure
     logFile,
     stop,
   };
+}
+
+/** The pid of the detached secure broker whose folder is `dir`, if it runs. */
+export async function secureKafkaPid(dir: string): Promise<number | undefined> {
+  return findPid(join(dir, 'kafka.pid'), [MARKER, join(dir, 'server.properties')]);
+}
+
+/** Stops the detached secure broker whose folder is `dir` (nothing if none runs). */
+export async function stopSecureKafkaIn(dir: string): Promise<void> {
+  const pid = await secureKafkaPid(dir);
+  if (pid !== undefined) await stopPid(pid, [MARKER], { graceMs: 20_000 });
 }
