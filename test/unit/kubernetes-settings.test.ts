@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { ROOT } from '../../lib/paths.js';
 import { fileVariable, type Setting } from '../../lib/config.js';
-import { SASL_MECHANISMS, kafkaSecuritySettings, runtimeSettings } from '../../lib/settings.js';
+import { runtimeSettings } from '../../lib/settings.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { databaseSettings, sinkSettings } from '../../sink/config.js';
@@ -31,21 +31,6 @@ function variables(role: Role): Map<string, Setting<unknown>> {
   return vars;
 }
 const ANY_SERVICE = new Map([...variables('connector'), ...variables('processor'), ...variables('sink')]);
-
-// The AWS overlay assumes how loginpipe will name MSK IAM authentication, which is being added
-// separately. The allowance holds only while loginpipe's Kafka security settings are those of
-// today: once they change (the MSK IAM work has landed), every value must be real, and a name
-// that differs from the one assumed here fails the value test below.
-const ASSUMED_MSK_IAM: Record<string, string> = { KAFKA_SASL_MECHANISM: 'aws-msk-iam' };
-const KAFKA_SECURITY_TODAY = {
-  settings: ['KAFKA_SSL', 'KAFKA_SSL_CA_FILE', 'KAFKA_SSL_CERT_FILE', 'KAFKA_SSL_KEY_FILE', 'KAFKA_SASL_MECHANISM', 'KAFKA_SASL_USERNAME', 'KAFKA_SASL_PASSWORD'],
-  mechanisms: ['plain', 'scram-sha-256', 'scram-sha-512'],
-};
-const mskIamLanded = JSON.stringify(Object.values(kafkaSecuritySettings).map((s) => s.env)) !== JSON.stringify(KAFKA_SECURITY_TODAY.settings)
-  || JSON.stringify(SASL_MECHANISMS) !== JSON.stringify(KAFKA_SECURITY_TODAY.mechanisms);
-
-const isAssumed = (overlay: string, name: string, value: string | undefined) =>
-  !mskIamLanded && overlay === 'aws' && ASSUMED_MSK_IAM[name] === value;
 
 /** A setting whose value is a path the service reads (a certificate, a key): its parser opens the file. */
 const isPath = (name: string) => name.endsWith('_FILE');
@@ -79,7 +64,6 @@ for (const overlay of ['base', ...overlays()]) {
           assert.ok(mounted, `${owner.metadata.name}: ${name}=${value} lies under one of the container's volume mounts`);
           continue;
         }
-        if (isAssumed(overlay, name, value)) continue;
         try {
           setting.parse(value!);
         } catch (err) {
@@ -149,19 +133,12 @@ for (const overlay of ['base', ...overlays()]) {
   });
 }
 
-test('the MSK IAM names the AWS overlay assumes are still pending, or real', () => {
+test('the AWS overlay authenticates to MSK with IAM, in its region', () => {
   const cm = rendered('aws').find((o) => o.kind === 'ConfigMap' && o.metadata.name.startsWith('loginpipe-settings')) as unknown as { data: Record<string, string> };
-  for (const [name, value] of Object.entries(ASSUMED_MSK_IAM)) {
-    assert.is(cm.data[name], value, `the AWS overlay sets ${name}=${value}`);
-    const setting = ANY_SERVICE.get(name);
-    assert.ok(setting, `${name} is a loginpipe setting`);
-    if (mskIamLanded) {
-      // The MSK IAM work is in: the value must now be real (else rename it in overlays/aws).
-      assert.not.throws(() => setting!.parse(value), `${name}=${value} is accepted now that loginpipe's Kafka security settings changed`);
-    } else {
-      assert.throws(() => setting!.parse(value), undefined, `${name}=${value} is accepted already: drop it from ASSUMED_MSK_IAM`);
-    }
-  }
+  assert.is(cm.data.KAFKA_SASL_MECHANISM, 'aws-msk-iam');
+  assert.is(cm.data.KAFKA_SSL, 'true');
+  assert.is(cm.data.KAFKA_AWS_REGION, cm.data.AWS_REGION, 'MSK and SQS in the same region');
+  for (const name of ['KAFKA_SASL_MECHANISM', 'KAFKA_AWS_REGION']) assert.not.throws(() => ANY_SERVICE.get(name)!.parse(cm.data[name]!), `${name} parses`);
 });
 
 /** The compose file's settings for the loginpipe services (its shared environment and each service's own). */

@@ -50,7 +50,7 @@ test('the secrets are the settings the README says can come from files', () => {
   for (const specs of [connectorSettings, processorSettings, sinkSettings]) {
     for (const s of Object.values(specs) as { env: string; secret?: boolean }[]) if (s.secret) secrets.add(s.env);
   }
-  assert.equal([...secrets].sort(), ['DATABASE_PASSWORD', 'DATABASE_URL', 'KAFKA_SASL_PASSWORD', 'PII_HMAC_KEY',
+  assert.equal([...secrets].sort(), ['DATABASE_PASSWORD', 'DATABASE_URL', 'KAFKA_OAUTH_CLIENT_SECRET', 'KAFKA_SASL_PASSWORD', 'PII_HMAC_KEY',
     'SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO', 'SCHEMA_REGISTRY_BEARER_TOKEN', 'SCHEMA_REGISTRY_OAUTH_CLIENT_ID', 'SCHEMA_REGISTRY_OAUTH_CLIENT_SECRET']);
 });
 
