@@ -8,7 +8,7 @@
 // Environment: BENCH_SQS_ENDPOINT, BENCH_QUEUE_URL, BENCH_POLLERS, BENCH_COUNT; BENCH_KAFKA_TOPIC, BENCH_BROKERS.
 import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { Kafka, logLevel, type Producer } from 'kafkajs';
-import { createSqsClient } from '../lib/sqs.js';
+import { createSqsClient } from '../lib/sqs/client.js';
 import { HEADER_MESSAGE_ID, HEADER_RECEIVE_COUNT, HEADER_SENT_TIMESTAMP } from '../lib/records/headers.js';
 import { reportResult, counterClock } from './child-result.js';
 

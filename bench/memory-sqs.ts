@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { javaCommand, jarsIn } from '../stack/java.js';
 import { paths } from '../stack/paths.js';
-import { waitUntil } from '../lib/wait-until.js';
+import { waitUntil } from '../lib/runtime/wait-until.js';
 
 export interface MemorySqs { endpoint: string; stop(): Promise<void> }
 

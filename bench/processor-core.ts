@@ -3,7 +3,7 @@
 // RESULT line (bench/child-result.ts) for bench/run.ts.
 import { cpus } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { createSampleLogins } from '../lib/sample-logins.js';
+import { createSampleLogins } from '../cli/sample-logins.js';
 import { createMasker } from '../processor/mask.js';
 import { transform, NO_PII_OPTIONS, type PiiOptions, type RawInput } from '../processor/transform.js';
 import { BatchSealer, generateRawKeyPair, importSealingKey } from '../lib/pii/hpke.js';

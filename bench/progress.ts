@@ -3,7 +3,7 @@
 // left out) and stops it when the target is reached. The CPU of the processes named is read at
 // the same two moments.
 import { cpuMicros, peakRssMiB } from './proc-usage.js';
-import { sleep } from '../lib/retry.js';
+import { sleep } from '../lib/runtime/retry.js';
 
 export interface Measured {
   /** Units per second between the first output seen and the target. */

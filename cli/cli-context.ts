@@ -1,8 +1,8 @@
 // What the operator commands share: a quiet Kafka client (its warnings go to stderr, never
 // among the results on stdout) and stopping on Ctrl-C.
 import type { Admin, Kafka } from 'kafkajs';
-import { createKafka, type KafkaConfig } from '../lib/kafka.js';
-import { createLogger } from '../lib/log.js';
+import { createKafka, type KafkaConfig } from '../lib/kafka/client.js';
+import { createLogger } from '../lib/observability/log.js';
 
 export type Out = (line: string) => void;
 

@@ -1,5 +1,5 @@
 // Settings of the operator commands (status, tail, dlq) beyond those the services share.
-import { BadValue, setting } from '../lib/config.js';
+import { BadValue, setting } from '../lib/runtime/config.js';
 
 function host(raw: string): string {
   const h = raw.trim();

@@ -1,19 +1,19 @@
 // `loginpipe demo`: the whole pipeline on the local stack, end to end, in one command.
 import { randomBytes } from 'node:crypto';
 import { stackUp } from '../stack/stack.js';
-import { createLogger } from '../lib/log.js';
-import { loadSettings } from '../lib/config.js';
-import { kafkaSettings, runtimeSettings } from '../lib/settings.js';
-import { createKafka } from '../lib/kafka.js';
-import { readTopicUntil, type ReadRecord } from '../lib/topic-reader.js';
-import { openDb, closeAllDbs } from '../lib/db.js';
-import { createSqsClient, queueDepth } from '../lib/sqs.js';
+import { createLogger } from '../lib/observability/log.js';
+import { loadSettings } from '../lib/runtime/config.js';
+import { kafkaSettings, runtimeSettings } from '../lib/runtime/settings.js';
+import { createKafka } from '../lib/kafka/client.js';
+import { readTopicUntil, type ReadRecord } from '../lib/kafka/topic-reader.js';
+import { openDb, closeAllDbs } from '../lib/postgres/db.js';
+import { createSqsClient, queueDepth } from '../lib/sqs/client.js';
 import { sqsSettings } from '../connector/config.js';
 import { databaseSettings } from '../sink/config.js';
 import { migrate } from '../sink/migrate.js';
 import { prepare } from './serve.js';
 import { seed } from './seed.js';
-import { waitUntil } from '../lib/wait-until.js';
+import { waitUntil } from '../lib/runtime/wait-until.js';
 import { HEADER_ERROR_CODE, HEADER_MESSAGE_ID } from '../lib/records/headers.js';
 
 const SAMPLE_SIZE = 100;

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The `loginpipe` command: parses argv against the command table (cli/commands.ts) and runs one.
-import { ConfigError } from '../lib/config.js';
-import { errorMessage } from '../lib/errors.js';
+import { ConfigError } from '../lib/runtime/config.js';
+import { errorMessage } from '../lib/runtime/errors.js';
 import { commandHelp, parseCommandLine, programHelp, UsageError, type Command } from './args.js';
 import { COMMANDS } from './commands.js';
 

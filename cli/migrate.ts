@@ -1,5 +1,5 @@
-import { loadSettings } from '../lib/config.js';
-import { openDb, closeAllDbs } from '../lib/db.js';
+import { loadSettings } from '../lib/runtime/config.js';
+import { openDb, closeAllDbs } from '../lib/postgres/db.js';
 import { databaseSettings, roleSettings } from '../sink/config.js';
 import { migrate } from '../sink/migrate.js';
 

@@ -1,7 +1,7 @@
 // `loginpipe seed --count N [--malformed 0.05] [--seed 1]`: realistic logins into SQS.
-import { loadSettings } from '../lib/config.js';
-import { createSampleLogins, type SampleLogin } from '../lib/sample-logins.js';
-import { createSqsClient, sendBodies } from '../lib/sqs.js';
+import { loadSettings } from '../lib/runtime/config.js';
+import { createSampleLogins, type SampleLogin } from './sample-logins.js';
+import { createSqsClient, sendBodies } from '../lib/sqs/client.js';
 import { sqsSettings } from '../connector/config.js';
 import { progressOn } from './progress.js';
 

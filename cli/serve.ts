@@ -1,18 +1,18 @@
 // `loginpipe connector|processor|sink|run`: start services and run them until a signal.
-import { ConfigError, loadSettings } from '../lib/config.js';
-import { runtimeSettings } from '../lib/settings.js';
-import { createLogger, type Logger } from '../lib/log.js';
-import { listenForStop, runUntilSignal, type Service } from '../lib/service.js';
-import { closeAllDbs } from '../lib/db.js';
+import { ConfigError, loadSettings } from '../lib/runtime/config.js';
+import { runtimeSettings } from '../lib/runtime/settings.js';
+import { createLogger, type Logger } from '../lib/observability/log.js';
+import { listenForStop, runUntilSignal, type Service } from '../lib/runtime/service.js';
+import { closeAllDbs } from '../lib/postgres/db.js';
 import { loadConnectorConfig } from '../connector/config.js';
 import { loadProcessorConfig } from '../processor/config.js';
 import { loadSinkConfig } from '../sink/config.js';
 import { startConnector } from '../connector/index.js';
 import { startProcessor } from '../processor/index.js';
 import { startSink } from '../sink/index.js';
-import { errorMessage } from '../lib/errors.js';
-import { startHealthServer, type HealthServer } from '../lib/health.js';
-import { processMetrics } from '../lib/metrics.js';
+import { errorMessage } from '../lib/runtime/errors.js';
+import { startHealthServer, type HealthServer } from '../lib/observability/health.js';
+import { processMetrics } from '../lib/observability/metrics.js';
 
 export type ServiceKind = 'connector' | 'processor' | 'sink';
 export const SERVICE_KINDS: readonly ServiceKind[] = ['connector', 'processor', 'sink'];

@@ -1,5 +1,5 @@
-import { integer, loadSettings, httpUrl, optionalHttpUrl, nonEmpty, setting, type Parsed } from '../lib/config.js';
-import { kafkaSettings, runtimeSettings } from '../lib/settings.js';
+import { integer, loadSettings, httpUrl, optionalHttpUrl, nonEmpty, setting, type Parsed } from '../lib/runtime/config.js';
+import { kafkaSettings, runtimeSettings } from '../lib/runtime/settings.js';
 
 export const sqsSettings = {
   queueUrl: setting('SQS_QUEUE_URL', 'URL of the SQS queue to drain', 'http://127.0.0.1:9324/000000000000/login-queue', httpUrl),

@@ -1,24 +1,24 @@
 // SQS -> raw topic. Each poller long-polls up to 10 messages; every body is published unchanged,
 // and only what every in-sync replica acknowledged is deleted from SQS. The raw topic is written
 // at least once, not through kafkajs's idempotent producer, whose sequence numbers do not survive
-// a broker failover (see lib/partition-sends.ts); the processor drops a repeated SQS message id.
+// a broker failover (see lib/kafka/partition-sends.ts); the processor drops a repeated SQS message id.
 import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Message as KafkaMessage, Producer } from 'kafkajs';
-import { atLeastOnceProducerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicMaxMessageBytes, topicPartitionCount, withAdmin } from '../lib/kafka.js';
-import { sendPerPartition } from '../lib/partition-sends.js';
-import { CoalescingSender } from '../lib/coalescing-sender.js';
-import { approxRecordBytes } from '../lib/chunk-by-bytes.js';
-import { Outage } from '../lib/outage.js';
-import { retry } from '../lib/retry.js';
-import { PipelineError, errorMessage } from '../lib/errors.js';
-import type { Logger } from '../lib/log.js';
-import { deferred, type Service } from '../lib/service.js';
+import { atLeastOnceProducerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicMaxMessageBytes, topicPartitionCount, withAdmin } from '../lib/kafka/client.js';
+import { sendPerPartition } from '../lib/kafka/partition-sends.js';
+import { CoalescingSender } from '../lib/kafka/coalescing-sender.js';
+import { approxRecordBytes } from '../lib/kafka/chunk-by-bytes.js';
+import { Outage } from '../lib/runtime/outage.js';
+import { retry } from '../lib/runtime/retry.js';
+import { PipelineError, errorMessage } from '../lib/runtime/errors.js';
+import type { Logger } from '../lib/observability/log.js';
+import { deferred, type Service } from '../lib/runtime/service.js';
 import type { ConnectorConfig } from './config.js';
-import { createSqsClient } from '../lib/sqs.js';
-import { processMetrics } from '../lib/metrics.js';
-import { startKafkaSampler } from '../lib/kafka-sampler.js';
-import { startSqsDepthSampler } from '../lib/sqs-depth.js';
+import { createSqsClient } from '../lib/sqs/client.js';
+import { processMetrics } from '../lib/observability/metrics.js';
+import { startKafkaSampler } from '../lib/kafka/sampler.js';
+import { startSqsDepthSampler } from '../lib/sqs/depth.js';
 import { BATCH_OVERHEAD_BYTES, toRawRecord, type RawRecord } from './raw-record.js';
 import { tooLargeDeadLetter } from './too-large.js';
 

@@ -1,5 +1,5 @@
-import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/config.js';
-import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
+import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/runtime/config.js';
+import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/runtime/settings.js';
 import { parseHmacKey } from './mask.js';
 import { sealingKeyFrom, sealingSettings } from '../lib/pii/settings.js';
 

@@ -5,14 +5,14 @@
 // A repeated event id (an SQS message the connector published twice) is dropped, so the clean
 // topic holds each event once.
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
-import { sendPerPartition } from '../lib/partition-sends.js';
-import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka.js';
-import { SchemaRegistry, isTransientRegistryError, registryOptionsFrom } from '../lib/schema-registry.js';
-import { Outage } from '../lib/outage.js';
+import { sendPerPartition } from '../lib/kafka/partition-sends.js';
+import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka/client.js';
+import { SchemaRegistry, isTransientRegistryError, registryOptionsFrom } from '../lib/registry/client.js';
+import { Outage } from '../lib/runtime/outage.js';
 import { createUserLoginEncoder } from '../lib/records/user-login.js';
-import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs, groupRebalanceCause } from '../lib/errors.js';
-import type { Logger } from '../lib/log.js';
-import { deferred, type Service } from '../lib/service.js';
+import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs, groupRebalanceCause } from '../lib/runtime/errors.js';
+import type { Logger } from '../lib/observability/log.js';
+import { deferred, type Service } from '../lib/runtime/service.js';
 import { HEADER_MESSAGE_ID, HEADER_REPLAY_OF, headerText } from '../lib/records/headers.js';
 import { retiredProcessorSettings, type ProcessorConfig } from './config.js';
 import { createMasker } from './mask.js';
@@ -23,9 +23,9 @@ import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed } from './transactional-producer.js';
 import { PartitionClaims, type Claim } from './partition-claims.js';
 import { transactionalIdPrefix } from './transactional-id.js';
-import { processMetrics } from '../lib/metrics.js';
-import { processorSummary } from '../lib/stop-summary.js';
-import { startKafkaSampler } from '../lib/kafka-sampler.js';
+import { processMetrics } from '../lib/observability/metrics.js';
+import { processorSummary } from '../lib/observability/stop-summary.js';
+import { startKafkaSampler } from '../lib/kafka/sampler.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 
 export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {
@@ -36,7 +36,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   const kafka = createKafka(cfg, log, 'processor');
   // Each output partition gets send() calls of its own inside a transaction: one send() spanning
   // brokers can skip a partition whose leader moved mid-send and still resolve (see
-  // lib/partition-sends.ts), and the transaction would then commit without those records.
+  // lib/kafka/partition-sends.ts), and the transaction would then commit without those records.
   const outputPartitions = await withAdmin(kafka, async (admin) => {
     await ensureTopics(admin, pipelineTopicSpecs(cfg));
     return { clean: await topicPartitionCount(admin, cfg.cleanTopic), dlq: await topicPartitionCount(admin, cfg.dlqTopic) };

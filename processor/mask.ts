@@ -2,7 +2,7 @@
 // each other (for counting distinct devices or addresses) while the clear values never leave the
 // processor. Without the key a mask cannot be reversed by hashing every IPv4 address.
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import { BadValue } from '../lib/config.js';
+import { BadValue } from '../lib/runtime/config.js';
 
 /** Shortest key accepted: the output size of SHA-256 (RFC 2104 section 3). */
 export const MIN_HMAC_KEY_BYTES = 32;

@@ -6,7 +6,7 @@
 // of the partition then makes a new claim. So whatever the filter remembers and wherever the
 // next batch starts always follow an offset read after this instance's own registration.
 import type { Admin, Producer } from 'kafkajs';
-import type { Logger } from '../lib/log.js';
+import type { Logger } from '../lib/observability/log.js';
 import type { DuplicateFilter } from './duplicate-filter.js';
 import { TransactionalProducer } from './transactional-producer.js';
 import { transactionalIdFor } from './transactional-id.js';

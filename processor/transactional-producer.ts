@@ -18,9 +18,9 @@
 // Fencing (PRODUCER_FENCED, INVALID_PRODUCER_EPOCH) means another instance registered this id:
 // the partition belongs to it now. That is not fatal; the caller forgets the partition.
 import type { Producer, Transaction } from 'kafkajs';
-import { PipelineError, causeChain, causeKafkajsMayRetry, errorMessage, type MessageContext } from '../lib/errors.js';
-import type { Logger } from '../lib/log.js';
-import { retry, type RetryPolicy } from '../lib/retry.js';
+import { PipelineError, causeChain, causeKafkajsMayRetry, errorMessage, type MessageContext } from '../lib/runtime/errors.js';
+import type { Logger } from '../lib/observability/log.js';
+import { retry, type RetryPolicy } from '../lib/runtime/retry.js';
 
 export type TransactionOutcome =
   /** Nothing of the transaction is visible; the same records can simply be processed again. */

@@ -18,7 +18,7 @@
 //     then ip must be an address (invalid_ip) and app_version a version (invalid_app_version).
 //  Values are never trimmed or truncated; ip alone is rewritten, to its canonical form.
 import { isUtf8 } from 'node:buffer';
-import { parseAppVersion } from '../lib/app-version.js';
+import { parseAppVersion } from '../lib/runtime/app-version.js';
 import { canonicalIp } from './canonical-ip.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 

@@ -1,6 +1,6 @@
-import { certificateFile, fileVariable, identifier, integer, loadSettings, postgresUrl, rule, secretSetting, setting, text, topicName, type Parsed } from '../lib/config.js';
-import { sslModeOf } from '../lib/db-connection.js';
-import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/settings.js';
+import { certificateFile, fileVariable, identifier, integer, loadSettings, postgresUrl, rule, secretSetting, setting, text, topicName, type Parsed } from '../lib/runtime/config.js';
+import { sslModeOf } from '../lib/postgres/connection.js';
+import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/runtime/settings.js';
 
 export const databaseSettings = {
   databaseUrl: secretSetting('DATABASE_URL', 'Postgres connection URL; `sslmode=require`, `verify-ca` or `verify-full` in it turns on TLS', 'postgres://postgres@127.0.0.1:5432/loginpipe', postgresUrl),

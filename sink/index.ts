@@ -2,16 +2,16 @@
 // inserts; a partition's offsets are committed only after Postgres committed its rows (and any
 // row Postgres refused is in the dead-letter topic).
 import type { EachBatchPayload, KafkaMessage, Message, Producer } from 'kafkajs';
-import { atLeastOnceProducerOptions, consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicPartitionCount, watchConsumer, withAdmin } from '../lib/kafka.js';
-import { sendPerPartition } from '../lib/partition-sends.js';
-import { SchemaRegistry, isRegistrySettingError, isTransientRegistryError, registryOptionsFrom } from '../lib/schema-registry.js';
+import { atLeastOnceProducerOptions, consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicPartitionCount, watchConsumer, withAdmin } from '../lib/kafka/client.js';
+import { sendPerPartition } from '../lib/kafka/partition-sends.js';
+import { SchemaRegistry, isRegistrySettingError, isTransientRegistryError, registryOptionsFrom } from '../lib/registry/client.js';
 import { createUserLoginDecoder } from '../lib/records/user-login.js';
-import { CoalescingSender } from '../lib/coalescing-sender.js';
-import { openDb, isTransientDbError } from '../lib/db.js';
-import { Outage } from '../lib/outage.js';
-import { errorMessage, groupRebalanceCause } from '../lib/errors.js';
-import type { Logger } from '../lib/log.js';
-import { deferred, type Service } from '../lib/service.js';
+import { CoalescingSender } from '../lib/kafka/coalescing-sender.js';
+import { openDb, isTransientDbError } from '../lib/postgres/db.js';
+import { Outage } from '../lib/runtime/outage.js';
+import { errorMessage, groupRebalanceCause } from '../lib/runtime/errors.js';
+import type { Logger } from '../lib/observability/log.js';
+import { deferred, type Service } from '../lib/runtime/service.js';
 import { deadLetter, type DeadLetterSource } from '../lib/records/dead-letter.js';
 import { HEADER_MESSAGE_ID, headerText } from '../lib/records/headers.js';
 import type { SinkConfig } from './config.js';
@@ -19,9 +19,9 @@ import { migrate } from './migrate.js';
 import { Batcher } from './batcher.js';
 import { createWriter } from './writer.js';
 import { toRow, type UserLoginRow } from './rows.js';
-import { processMetrics } from '../lib/metrics.js';
-import { sinkSummary } from '../lib/stop-summary.js';
-import { startKafkaSampler } from '../lib/kafka-sampler.js';
+import { processMetrics } from '../lib/observability/metrics.js';
+import { sinkSummary } from '../lib/observability/stop-summary.js';
+import { startKafkaSampler } from '../lib/kafka/sampler.js';
 import { OffsetGuard } from './offset-guard.js';
 
 /** `sentAt`: the SQS sent timestamp (the record's login_time), for the end-to-end latency. */
@@ -52,7 +52,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const decode = createUserLoginDecoder(registry);
 
   // Dead letters are written at least once, one send() per partition, as the connector writes
-  // the raw topic (lib/partition-sends.ts says why): a copy after a broker failover is harmless
+  // the raw topic (lib/kafka/partition-sends.ts says why): a copy after a broker failover is harmless
   // (it has its original's sqs.message_id), a dead letter lost is not.
   const producer: Producer = kafka.producer(atLeastOnceProducerOptions());
   await producer.connect();

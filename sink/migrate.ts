@@ -7,9 +7,9 @@
 // `loginpipe migrate` as the owner.
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../lib/paths.js';
-import { PipelineError } from '../lib/errors.js';
-import { pgp, type Db } from '../lib/db.js';
+import { ROOT } from '../lib/runtime/paths.js';
+import { PipelineError } from '../lib/runtime/errors.js';
+import { pgp, type Db } from '../lib/postgres/db.js';
 import { prepareRoles, grantRoles, type RoleNames } from './roles.js';
 
 const SQL_DIR = join(ROOT, 'sink', 'sql');

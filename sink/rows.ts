@@ -1,5 +1,5 @@
 // A clean record as a user_logins row.
-import { encodeAppVersion } from '../lib/app-version.js';
+import { encodeAppVersion } from '../lib/runtime/app-version.js';
 import type { UserLogin } from '../lib/records/user-login.js';
 
 export interface UserLoginRow {

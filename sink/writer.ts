@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pgCopy from 'pg-copy-streams';
-import { pgp, isRowError, isTransientDbError, type Db } from '../lib/db.js';
+import { pgp, isRowError, isTransientDbError, type Db } from '../lib/postgres/db.js';
 import { qualifiedTable } from './migrate.js';
 import { ROW_COLUMNS, ROW_TYPES, type UserLoginRow } from './rows.js';
 import { copyText } from './copy-text.js';

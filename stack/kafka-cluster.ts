@@ -16,7 +16,7 @@ import { newClusterId } from './kafka.js';
 import { kafkaLog4j2Config, log4j2Flag } from './kafka-logging.js';
 import { paths } from './paths.js';
 import { kafkaAnswers, tcpOpen } from './wait.js';
-import { waitUntil } from '../lib/wait-until.js';
+import { waitUntil } from '../lib/runtime/wait-until.js';
 
 const run = promisify(execFile);
 const HOST = '127.0.0.1';

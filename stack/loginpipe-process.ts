@@ -2,8 +2,8 @@
 // and benchmarks: its JSON log lines are collected, and starting waits until it says it started.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../lib/paths.js';
-import { waitUntil } from '../lib/wait-until.js';
+import { ROOT } from '../lib/runtime/paths.js';
+import { waitUntil } from '../lib/runtime/wait-until.js';
 
 export interface LoginpipeProcess {
   kind: string;

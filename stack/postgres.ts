@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import pgPromise from 'pg-promise';
 import type { Log, LocalService } from './service.js';
 import { probe } from './wait.js';
-import { waitUntil } from '../lib/wait-until.js';
+import { waitUntil } from '../lib/runtime/wait-until.js';
 
 const HOST = '127.0.0.1';
 const PORT = 5432;

@@ -2,7 +2,7 @@
 // tests, without Docker. Used by `loginpipe stack up|down|status` and by integration tests.
 // Every entry point is idempotent and holds the stack lock, so a CLI and a test run can
 // overlap without starting anything twice.
-import { PipelineError, errorMessage } from '../lib/errors.js';
+import { PipelineError, errorMessage } from '../lib/runtime/errors.js';
 import { elasticmq } from './elasticmq.js';
 import { kafkaBroker } from './kafka.js';
 import { withStackLock } from './lock.js';
@@ -13,7 +13,7 @@ import { tail } from './process.js';
 import { registry } from './registry.js';
 import type { Log, LocalService, ServiceName, ServiceStatus } from './service.js';
 import { probe } from './wait.js';
-import { WaitFailed, waitUntil } from '../lib/wait-until.js';
+import { WaitFailed, waitUntil } from '../lib/runtime/wait-until.js';
 
 export { STACK_DIR } from './paths.js';
 export type { ServiceName, ServiceStatus } from './service.js';

@@ -1,5 +1,5 @@
 // Probes of whether a local service answers. Every probe has its own short timeout so that one
-// hung connection cannot eat a whole wait (waiting itself is lib/wait-until.ts).
+// hung connection cannot eat a whole wait (waiting itself is lib/runtime/wait-until.ts).
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 

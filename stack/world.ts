@@ -3,8 +3,8 @@
 // environment that points loginpipe's services at them.
 import { randomBytes, randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteQueueCommand } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../lib/sqs.js';
-import { openDb } from '../lib/db.js';
+import { createSqsClient } from '../lib/sqs/client.js';
+import { openDb } from '../lib/postgres/db.js';
 import { KAFKA_BROKER } from './kafka.js';
 import { SQS_ENDPOINT } from './elasticmq.js';
 import { DATABASE_URL } from './postgres.js';

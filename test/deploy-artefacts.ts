@@ -1,9 +1,9 @@
 // Reads the deploy artefacts (dashboard, alert rules, Prometheus config) and the PromQL in them,
-// for the tests that keep them in step with lib/metrics.ts.
+// for the tests that keep them in step with lib/observability/metrics.ts.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { ROOT } from '../lib/paths.js';
+import { ROOT } from '../lib/runtime/paths.js';
 
 export const DEPLOY = join(ROOT, 'deploy');
 export const DASHBOARD_PATH = join(DEPLOY, 'grafana', 'loginpipe.json');

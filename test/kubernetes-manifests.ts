@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { ROOT } from '../lib/paths.js';
+import { ROOT } from '../lib/runtime/paths.js';
 
 export const KUBERNETES = join(ROOT, 'deploy', 'kubernetes');
 export const BASE = join(KUBERNETES, 'base');

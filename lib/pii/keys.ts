@@ -3,7 +3,7 @@
 // the public key file holds that line too, so `PII_RECOVERY_PUBLIC_KEY="$(cat recovery.pub)"`
 // works. Messages never echo a key.
 import { readFileSync, statSync } from 'node:fs';
-import { BadValue } from '../config.js';
+import { BadValue } from '../runtime/config.js';
 import { X25519_KEY_BYTES } from './hpke.js';
 
 export const PRIVATE_KEY_FILE = 'recovery.key';

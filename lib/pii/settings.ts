@@ -3,7 +3,7 @@
 // service. An unset optional setting parses to null.
 import { createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { BadValue, ConfigError, setting } from '../config.js';
+import { BadValue, ConfigError, setting } from '../runtime/config.js';
 import { importSealingKey, type SealingKey } from './hpke.js';
 import { parseKeyText, readPrivateKeyFile } from './keys.js';
 

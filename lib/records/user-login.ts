@@ -3,8 +3,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { SCHEMAS_DIR } from '../paths.js';
-import { SchemaRegistry } from '../schema-registry.js';
+import { SCHEMAS_DIR } from '../runtime/paths.js';
+import { SchemaRegistry } from '../registry/client.js';
 import { frame, unframe } from './wire-format.js';
 
 export interface UserLogin {

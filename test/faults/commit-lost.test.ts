@@ -5,9 +5,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { createKafka, ensureTopics, producerOptions, withAdmin } from '../../lib/kafka.js';
-import { createLogger } from '../../lib/log.js';
-import { readWholeTopic } from '../../lib/topic-reader.js';
+import { createKafka, ensureTopics, producerOptions, withAdmin } from '../../lib/kafka/client.js';
+import { createLogger } from '../../lib/observability/log.js';
+import { readWholeTopic } from '../../lib/kafka/topic-reader.js';
 import { startLocalService, stopLocalService } from '../../stack/stack.js';
 import { TransactionFailed, TransactionalProducer } from '../../processor/transactional-producer.js';
 

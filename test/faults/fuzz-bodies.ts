@@ -1,7 +1,7 @@
 // Hostile bodies for the fuzz test, from a seeded PRNG. Each says where it can travel (SQS only
 // carries valid Unicode without NUL; anything else is written straight to the raw topic, as
 // another producer could) and, when its damage decides it, which dead-letter code it must get.
-import { prng } from '../../lib/sample-logins.js';
+import { prng } from '../../cli/sample-logins.js';
 import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 
 export interface FuzzBody {

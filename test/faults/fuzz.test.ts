@@ -4,8 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
-import { sendBodies, queueDepth } from '../../lib/sqs.js';
-import { readTopicUntil } from '../../lib/topic-reader.js';
+import { sendBodies, queueDepth } from '../../lib/sqs/client.js';
+import { readTopicUntil } from '../../lib/kafka/topic-reader.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 import { createTopics, db, kafka, newWorld, produceRaw, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 import { fuzzBodies } from './fuzz-bodies.js';

@@ -4,9 +4,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import avro from 'avsc';
-import { ROOT } from '../../lib/paths.js';
-import type { SampleLogin } from '../../lib/sample-logins.js';
-import type { ReadRecord } from '../../lib/topic-reader.js';
+import { ROOT } from '../../lib/runtime/paths.js';
+import type { SampleLogin } from '../../cli/sample-logins.js';
+import type { ReadRecord } from '../../lib/kafka/topic-reader.js';
 import type { SentEvent } from './stream.js';
 import { canonicalIp, hmac, utcDay, versionNumber } from '../integration/oracles.js';
 

@@ -2,8 +2,8 @@
 // answer is an outage to wait out, never a reason to dead-letter a valid record or to exit.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { readWholeTopic } from '../../lib/topic-reader.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { readWholeTopic } from '../../lib/kafka/topic-reader.js';
 import { startLocalService, stopLocalService } from '../../stack/stack.js';
 import { createTopics, db, kafka, newWorld, produceRaw, rawFullyProcessed, spawnLoginpipe, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 

@@ -6,13 +6,13 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { prng } from '../../lib/sample-logins.js';
-import { queueDepth } from '../../lib/sqs.js';
+import { prng } from '../../cli/sample-logins.js';
+import { queueDepth } from '../../lib/sqs/client.js';
 import type { Kafka } from 'kafkajs';
 import { db, kafka as stackKafka, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
 import { tally, type Row, type Tally } from './oracle.js';
 import { LoginStream } from './stream.js';
-import { TopicTail } from '../../lib/topic-reader.js';
+import { TopicTail } from '../../lib/kafka/topic-reader.js';
 import { newFaultWorld, type FaultWorld } from './world.js';
 
 export type Kind = 'sink' | 'processor' | 'connector';

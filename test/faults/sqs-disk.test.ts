@@ -5,8 +5,8 @@ import * as assert from 'uvu/assert';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CreateQueueCommand, DeleteMessageBatchCommand, DeleteQueueCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { sendBodies } from '../../lib/sqs.js';
-import { createSampleLogins } from '../../lib/sample-logins.js';
+import { sendBodies } from '../../lib/sqs/client.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
 import { paths } from '../../stack/paths.js';
 import { sqs } from '../../stack/world.js';
 

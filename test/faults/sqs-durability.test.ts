@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { CreateQueueCommand, DeleteQueueCommand, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { createSqsClient } from '../../lib/sqs.js';
+import { createSqsClient } from '../../lib/sqs/client.js';
 import { startLocalService, stopLocalService } from '../../stack/stack.js';
 
 const sqs = createSqsClient({ endpoint: 'http://127.0.0.1:9324', region: 'us-east-1' });

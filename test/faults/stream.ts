@@ -5,7 +5,7 @@
 // SQS does not answer the stream waits and tries again with the next bodies; it does not fail.
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { createSampleLogins, type SampleLogin } from '../../lib/sample-logins.js';
+import { createSampleLogins, type SampleLogin } from '../../cli/sample-logins.js';
 
 export interface SentEvent {
   id: string;

@@ -1,7 +1,7 @@
 // Runs the built `loginpipe` command as an operator would, for the CLI's integration tests.
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 

@@ -3,8 +3,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
-import { queueDepth } from '../../lib/sqs.js';
+import { ROOT } from '../../lib/runtime/paths.js';
+import { queueDepth } from '../../lib/sqs/client.js';
 import { newWorld, sqs } from './harness.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');

@@ -1,8 +1,8 @@
 // The connector against real ElasticMQ and Kafka.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { sendBodies, queueDepth } from '../../lib/sqs.js';
-import { readTopicUntil } from '../../lib/topic-reader.js';
+import { sendBodies, queueDepth } from '../../lib/sqs/client.js';
+import { readTopicUntil } from '../../lib/kafka/topic-reader.js';
 import { createTopics, kafka, newWorld, sqs, startLoginpipe, waitUntil } from './harness.js';
 
 test('a body larger than the raw topic takes gets a too_large dead letter, stays in SQS and blocks nothing', async () => {

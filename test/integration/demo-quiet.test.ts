@@ -1,8 +1,8 @@
 // `loginpipe demo` is a newcomer's first look: on a healthy stack it must not print a line at
 // level error (pino 50) or above. kafkajs logs retried, transient moments (a group coordinator
 // that is not available yet right after a broker starts, a leader election) at its ERROR level;
-// lib/kafkajs-levels.ts maps those down, and this run is the proof on the real stack. The same run
-// shows the services' stop lines, read from the Prometheus counters (lib/stop-summary.ts).
+// lib/kafka/kafkajs-levels.ts maps those down, and this run is the proof on the real stack. The same run
+// shows the services' stop lines, read from the Prometheus counters (lib/observability/stop-summary.ts).
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { newWorld, type World } from './harness.js';

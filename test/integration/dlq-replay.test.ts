@@ -3,9 +3,9 @@
 // the processor again (not dropped as a repeat of its event) and keeps its replay.of.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { readTopicUntil } from '../../lib/topic-reader.js';
-import { withAdmin } from '../../lib/kafka.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { readTopicUntil } from '../../lib/kafka/topic-reader.js';
+import { withAdmin } from '../../lib/kafka/client.js';
 import { createTopics, db, kafka, newWorld, produceRaw, rawFullyProcessed, startLoginpipe, waitUntil, type World } from './harness.js';
 import { cliOk } from './cli-run.js';
 

@@ -1,8 +1,8 @@
 // What integration tests share: a world of their own per test (stack/world.ts), services run as
 // real child processes of the built CLI (stack/loginpipe-process.ts), a Kafka client on the local
-// broker, and waiting on conditions (lib/wait-until.ts) rather than sleeping.
-import { createKafka, ensureTopics, pipelineTopicSpecs, withAdmin } from '../../lib/kafka.js';
-import { createLogger } from '../../lib/log.js';
+// broker, and waiting on conditions (lib/runtime/wait-until.ts) rather than sleeping.
+import { createKafka, ensureTopics, pipelineTopicSpecs, withAdmin } from '../../lib/kafka/client.js';
+import { createLogger } from '../../lib/observability/log.js';
 import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../../lib/records/headers.js';
 import { KAFKA_BROKER } from '../../stack/kafka.js';
 import { randomUUID } from 'node:crypto';
@@ -15,7 +15,7 @@ import type { World } from '../../stack/world.js';
 export { db, newWorld, sqs, type World } from '../../stack/world.js';
 export { DATABASE_URL } from '../../stack/postgres.js';
 export { spawnLoginpipe, startLoginpipe, type LoginpipeProcess } from '../../stack/loginpipe-process.js';
-export { waitUntil } from '../../lib/wait-until.js';
+export { waitUntil } from '../../lib/runtime/wait-until.js';
 
 export const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-test' }, createLogger({ level: 'error' }), 'test');
 

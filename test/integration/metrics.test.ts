@@ -4,8 +4,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { sendBodies } from '../../lib/sqs.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { sendBodies } from '../../lib/sqs/client.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 import { migrate } from '../../sink/migrate.js';
 import { HEADER_MESSAGE_ID } from '../../lib/records/headers.js';

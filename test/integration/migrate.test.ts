@@ -8,8 +8,8 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROW_COLUMNS, ROW_TYPES } from '../../sink/rows.js';
 import { createWriter } from '../../sink/writer.js';
-import { closeDb, openDb, type Db } from '../../lib/db.js';
-import { ROOT } from '../../lib/paths.js';
+import { closeDb, openDb, type Db } from '../../lib/postgres/db.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 import { DATABASE_URL, db, leastPrivilege } from './harness.js';
 
 const freshSchema = () => `t_mig_${randomUUID().slice(0, 8)}`;

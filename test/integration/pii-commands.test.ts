@@ -8,10 +8,10 @@ import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 import { BatchSealer, importSealingKey, sealText, sealV1 } from '../../lib/pii/hpke.js';
 import { keyFingerprint } from '../../lib/pii/settings.js';
-import { generateKeyFiles } from '../../cli/keys.js';
+import { generateKeyFiles } from '../../cli/pii/keys.js';
 import { db, leastPrivilege, newWorld, waitUntil, type World } from './harness.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');

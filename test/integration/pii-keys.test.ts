@@ -5,7 +5,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 import { publicKeyOf } from '../../lib/pii/hpke.js';
 import { readPrivateKeyFile } from '../../lib/pii/keys.js';
 

@@ -11,12 +11,12 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import kafkajs from 'kafkajs';
-import { ROOT } from '../../lib/paths.js';
-import { sendBodies } from '../../lib/sqs.js';
-import { readWholeTopic } from '../../lib/topic-reader.js';
-import { withAdmin } from '../../lib/kafka.js';
+import { ROOT } from '../../lib/runtime/paths.js';
+import { sendBodies } from '../../lib/sqs/client.js';
+import { readWholeTopic } from '../../lib/kafka/topic-reader.js';
+import { withAdmin } from '../../lib/kafka/client.js';
 import { keyFingerprint } from '../../lib/pii/settings.js';
-import { generateKeyFiles } from '../../cli/keys.js';
+import { generateKeyFiles } from '../../cli/pii/keys.js';
 import { canonicalIp, hmac } from './oracles.js';
 import { db, kafka, newWorld, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from './harness.js';
 

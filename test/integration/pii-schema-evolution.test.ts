@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import avro from 'avsc';
-import { SchemaRegistry } from '../../lib/schema-registry.js';
+import { SchemaRegistry } from '../../lib/registry/client.js';
 import { createUserLoginEncoder, subjectFor } from '../../lib/records/user-login.js';
 import { frame } from '../../lib/records/wire-format.js';
 import { createTopics, db, kafka, newWorld, startLoginpipe, waitUntil, type LoginpipeProcess } from './harness.js';

@@ -1,9 +1,9 @@
 // The whole pipeline on the real local stack: SQS -> connector -> processor -> sink -> Postgres.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins, type SampleLogin } from '../../lib/sample-logins.js';
-import { sendBodies, queueDepth } from '../../lib/sqs.js';
-import { readTopicUntil, readWholeTopic, type ReadRecord } from '../../lib/topic-reader.js';
+import { createSampleLogins, type SampleLogin } from '../../cli/sample-logins.js';
+import { sendBodies, queueDepth } from '../../lib/sqs/client.js';
+import { readTopicUntil, readWholeTopic, type ReadRecord } from '../../lib/kafka/topic-reader.js';
 import { canonicalIp, hmac, utcDay, versionNumber } from './oracles.js';
 import { db, kafka, newWorld, sqs, startLoginpipe, waitUntil, type LoginpipeProcess, type World } from './harness.js';
 

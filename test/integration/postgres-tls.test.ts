@@ -12,10 +12,10 @@ import { randomUUID } from 'node:crypto';
 import { chownSync, mkdirSync, mkdtempSync, renameSync, rmSync, copyFileSync, chmodSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings } from '../../lib/config.js';
-import { closeDb, openDb } from '../../lib/db.js';
-import { ROOT } from '../../lib/paths.js';
-import { waitUntil } from '../../lib/wait-until.js';
+import { loadSettings } from '../../lib/runtime/config.js';
+import { closeDb, openDb } from '../../lib/postgres/db.js';
+import { ROOT } from '../../lib/runtime/paths.js';
+import { waitUntil } from '../../lib/runtime/wait-until.js';
 import { databaseSettings } from '../../sink/config.js';
 import { DATABASE_URL } from '../../stack/postgres.js';
 

@@ -2,8 +2,8 @@
 // restart, so that the clean and dead-letter topics hold each event once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { readWholeTopic } from '../../lib/topic-reader.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { readWholeTopic } from '../../lib/kafka/topic-reader.js';
 import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startLoginpipe, waitUntil } from './harness.js';
 
 test('a repeated event id yields one clean record, within a batch and across a restart', async () => {

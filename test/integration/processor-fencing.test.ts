@@ -3,9 +3,9 @@
 // partitions only. Both keep running, and every event is in the clean topic once.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { readWholeTopic } from '../../lib/topic-reader.js';
-import { SchemaRegistry } from '../../lib/schema-registry.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { readWholeTopic } from '../../lib/kafka/topic-reader.js';
+import { SchemaRegistry } from '../../lib/registry/client.js';
 import { createUserLoginDecoder } from '../../lib/records/user-login.js';
 import { kafka, newWorld, createTopics, produceRaw, rawFullyProcessed, startLoginpipe, waitUntil } from './harness.js';
 

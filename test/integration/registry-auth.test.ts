@@ -8,13 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadSettings } from '../../lib/config.js';
-import { registrySettings } from '../../lib/registry-settings.js';
-import { SchemaRegistry, registryOptionsFrom, isRegistrySettingError } from '../../lib/schema-registry.js';
+import { loadSettings } from '../../lib/runtime/config.js';
+import { registrySettings } from '../../lib/registry/settings.js';
+import { SchemaRegistry, registryOptionsFrom, isRegistrySettingError } from '../../lib/registry/client.js';
 import { USER_LOGIN_SCHEMA_TEXT } from '../../lib/records/user-login.js';
 import { startRegistryProxy, type RegistryProxy } from '../../stack/registry-proxy.js';
 import { CCOMPAT_URL } from '../../stack/registry.js';
-import { createSampleLogins } from '../../lib/sample-logins.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
 import { createTopics, db, newWorld, produceRaw, spawnLoginpipe, startLoginpipe, waitUntil } from './harness.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-registry-proxy-'));

@@ -1,8 +1,8 @@
 // `loginpipe run`: all three services in one process, with a health endpoint each.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { sendBodies } from '../../lib/sqs.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { sendBodies } from '../../lib/sqs/client.js';
 import { db, newWorld, sqs, startLoginpipe, waitUntil } from './harness.js';
 
 function healthPorts(lines: string[]): Map<string, number> {

@@ -5,12 +5,12 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, ReceiveMessageCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createMetrics, type Metrics } from '../../lib/metrics.js';
-import { startKafkaSampler } from '../../lib/kafka-sampler.js';
-import { startSqsDepthSampler } from '../../lib/sqs-depth.js';
-import { createKafka, withAdmin } from '../../lib/kafka.js';
-import { createLogger } from '../../lib/log.js';
-import { sendBodies } from '../../lib/sqs.js';
+import { createMetrics, type Metrics } from '../../lib/observability/metrics.js';
+import { startKafkaSampler } from '../../lib/kafka/sampler.js';
+import { startSqsDepthSampler } from '../../lib/sqs/depth.js';
+import { createKafka, withAdmin } from '../../lib/kafka/client.js';
+import { createLogger } from '../../lib/observability/log.js';
+import { sendBodies } from '../../lib/sqs/client.js';
 import { kafka, sqs, waitUntil } from './harness.js';
 
 const log = createLogger({ level: 'silent' });

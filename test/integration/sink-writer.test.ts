@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { migrate } from '../../sink/migrate.js';
 import { createWriter } from '../../sink/writer.js';
 import type { UserLoginRow } from '../../sink/rows.js';
-import { closeDb, openDb, type Db } from '../../lib/db.js';
+import { closeDb, openDb, type Db } from '../../lib/postgres/db.js';
 import { db, leastPrivilege } from './harness.js';
 
 const freshSchema = () => `t_writer_${randomUUID().slice(0, 8)}`;

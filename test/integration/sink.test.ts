@@ -2,8 +2,8 @@
 // not hold up its batch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { readTopicUntil } from '../../lib/topic-reader.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { readTopicUntil } from '../../lib/kafka/topic-reader.js';
 import { createTopics, db, kafka, leastPrivilege, newWorld, produceRaw, startLoginpipe, waitUntil } from './harness.js';
 
 test('a row Postgres rejects goes to the dead-letter topic as rejected_by_database and the rest land', async () => {

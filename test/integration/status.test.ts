@@ -3,8 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { CreateQueueCommand, DeleteQueueCommand, GetQueueAttributesCommand, SetQueueAttributesCommand } from '@aws-sdk/client-sqs';
-import { createSampleLogins } from '../../lib/sample-logins.js';
-import { sendBodies } from '../../lib/sqs.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
+import { sendBodies } from '../../lib/sqs/client.js';
 import { createTopics, db, newWorld, produceRaw, sqs, startLoginpipe, waitUntil, type LoginpipeProcess } from './harness.js';
 import { cliOk } from './cli-run.js';
 

@@ -2,7 +2,7 @@
 // registry, dead letters parsed, raw and dead-letter values only when asked.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../lib/sample-logins.js';
+import { createSampleLogins } from '../../cli/sample-logins.js';
 import { createTopics, newWorld, produceRaw, rawFullyProcessed, startLoginpipe, waitUntil } from './harness.js';
 import { cliOk, runCli } from './cli-run.js';
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { decodeAppVersion, encodeAppVersion, parseAppVersion } from '../../lib/app-version.js';
+import { decodeAppVersion, encodeAppVersion, parseAppVersion } from '../../lib/runtime/app-version.js';
 
 // Expected values are worked out by hand from the rule: major*1_000_000 + minor*1_000 + patch.
 const valid: { name: string; input: string; expected: [number, number, number]; encoded: number }[] = [

@@ -5,7 +5,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 import { MEASURED, plan, planTable } from '../../cli/capacity.js';
 import { planLines } from '../../cli/plan.js';
 

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { approxRecordBytes, chunkByBytes } from '../../lib/chunk-by-bytes.js';
-import { prng } from '../../lib/sample-logins.js';
+import { approxRecordBytes, chunkByBytes } from '../../lib/kafka/chunk-by-bytes.js';
+import { prng } from '../../cli/sample-logins.js';
 
 // Items are their index and a size; expected chunks are lists of indices, worked out by hand from
 // the rule: a chunk takes items in order while their sizes sum to at most maxBytes and it holds

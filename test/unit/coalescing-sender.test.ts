@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { CoalescingSender } from '../../lib/coalescing-sender.js';
+import { CoalescingSender } from '../../lib/kafka/coalescing-sender.js';
 
 // Scripted scenarios: the send function is gated and the script decides when each send ends.
 // Expected sends and outcomes are worked out by hand from the class's contract: one send at a

@@ -3,7 +3,7 @@ import * as assert from 'uvu/assert';
 import {
   BadValue, ConfigError, httpUrl, identifier, integer, list, loadSettings, nonEmpty, oneOf, optionalHttpUrl, postgresUrl, setting, topicName,
   type Settings,
-} from '../../lib/config.js';
+} from '../../lib/runtime/config.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { sinkSettings } from '../../sink/config.js';

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { consumerLag, type CommittedOffset, type PartitionEnds } from '../../lib/kafka-sampler.js';
+import { consumerLag, type CommittedOffset, type PartitionEnds } from '../../lib/kafka/sampler.js';
 
 // Expected lags worked out by hand from the rule: high watermark minus the committed offset; no
 // commit, or one below the low watermark, means everything still in the log; never below 0.

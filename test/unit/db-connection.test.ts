@@ -1,12 +1,12 @@
 // DATABASE_URL's sslmode, DATABASE_PASSWORD and DATABASE_SSL_CA_FILE, and what node-postgres is
-// given. Expected TLS options follow libpq's meaning of each sslmode (lib/db-connection.ts); the
+// given. Expected TLS options follow libpq's meaning of each sslmode (lib/postgres/connection.ts); the
 // password oracle is the WHATWG URL parser plus decodeURIComponent, which is how
 // node-postgres reads a connection string's password.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rmSync } from 'node:fs';
-import { ConfigError, loadSettings } from '../../lib/config.js';
-import { pgConnection } from '../../lib/db-connection.js';
+import { ConfigError, loadSettings } from '../../lib/runtime/config.js';
+import { pgConnection } from '../../lib/postgres/connection.js';
 import { databaseSettings } from '../../sink/config.js';
 import { makePemFixtures } from './pem-fixtures.js';
 

@@ -1,7 +1,7 @@
 // Which Postgres failures the sink waits out (retry) and which it treats as final.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { isRowError, isTransientDbError } from '../../lib/db.js';
+import { isRowError, isTransientDbError } from '../../lib/postgres/db.js';
 
 const err = (code: unknown) => Object.assign(new Error('x'), { code });
 

@@ -1,12 +1,12 @@
 // The dashboard, the alert rules and the Prometheus config depend on the metric names declared
-// in lib/metrics.ts: a rename there, or a typo here, must fail a test rather than an empty panel
+// in lib/observability/metrics.ts: a rename there, or a typo here, must fail a test rather than an empty panel
 // or an alert that can never fire.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
-import { processMetrics } from '../../lib/metrics.js';
+import { ROOT } from '../../lib/runtime/paths.js';
+import { processMetrics } from '../../lib/observability/metrics.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { sinkSettings } from '../../sink/config.js';
@@ -39,7 +39,7 @@ for (const c of extractCases) {
   });
 }
 
-test('every metric the dashboard queries is one lib/metrics.ts declares', () => {
+test('every metric the dashboard queries is one lib/observability/metrics.ts declares', () => {
   const exprs = dashboardExprs();
   assert.ok(exprs.length >= 20, 'the dashboard has its queries');
   for (const { panel, expr } of exprs) {
@@ -49,7 +49,7 @@ test('every metric the dashboard queries is one lib/metrics.ts declares', () => 
   }
 });
 
-test('every metric an alert rule uses is one lib/metrics.ts declares', () => {
+test('every metric an alert rule uses is one lib/observability/metrics.ts declares', () => {
   const rules = readAlertRules();
   for (const r of rules) {
     const names = metricNames(r.expr);

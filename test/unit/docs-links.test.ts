@@ -6,7 +6,7 @@ import { dirname, join, normalize, relative } from 'node:path';
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { anchorsOf, linksOf, slugOf } from './docs-links.js';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 
 const docsDir = join(ROOT, 'docs');
 const files = ['README.md', ...(existsSync(docsDir) ? readdirSync(docsDir).filter((f) => f.endsWith('.md')).map((f) => join('docs', f)) : [])];

@@ -7,7 +7,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, normalize, relative } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 
 function sourcesUnder(dir: string): string[] {
   const abs = join(ROOT, dir);
@@ -85,6 +85,37 @@ for (const contract of ['lib/records', 'lib/pii']) {
     const files = sourcesUnder(contract);
     assert.ok(files.length > 0, `no sources under ${contract}/`);
     assert.equal(files.flatMap(clientsReached), []);
+  });
+}
+
+// lib/ is grouped by what each folder talks to; a file's folder says which client it may use.
+// Nothing lies loose at lib/'s top level, and no folder imports another folder's client package.
+const ROOMS: Record<string, RegExp | null> = {
+  'lib/kafka': /^(kafkajs|aws-msk-iam-sasl-signer-js|@aws-sdk\/credential-providers)(\/|$)/,
+  'lib/sqs': /^(@aws-sdk\/client-sqs|sqs-consumer)(\/|$)/,
+  'lib/postgres': /^(pg|pg-promise|pg-copy-streams|pg-pool)(\/|$)/,
+  'lib/registry': null,
+  'lib/auth': null,
+  'lib/observability': null,
+  'lib/runtime': null,
+  'lib/records': null,
+  'lib/pii': null,
+};
+
+test('lib/ holds only its rooms: no loose files, no folder the layout does not name', () => {
+  const entries = readdirSync(join(ROOT, 'lib'));
+  assert.equal(entries.filter((e) => e.endsWith('.ts')), [], 'files at lib/ top level');
+  assert.equal(entries.filter((e) => !(`lib/${e}` in ROOMS)).sort(), [], 'folders of lib/ missing from ROOMS');
+});
+
+for (const [room, own] of Object.entries(ROOMS)) {
+  test(`${room}/ imports ${own === null ? 'no client package' : 'only its own client packages'}`, () => {
+    const files = sourcesUnder(room);
+    assert.ok(files.length > 0, `no sources under ${room}/`);
+    const foreign = files.flatMap((f) => specifiers(readFileSync(join(ROOT, f), 'utf8'))
+      .filter((spec) => (CLIENT_PACKAGE.test(spec) || /^aws-msk-iam-sasl-signer-js/.test(spec)) && !(own?.test(spec) ?? false))
+      .map((spec) => `${f} imports ${spec}`));
+    assert.equal(foreign, []);
   });
 }
 

@@ -2,7 +2,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import kafkajs from 'kafkajs';
-import { causeKafkajsMayRetry, isFinalForKafkajs } from '../../lib/errors.js';
+import { causeKafkajsMayRetry, isFinalForKafkajs } from '../../lib/runtime/errors.js';
 import { isFenced } from '../../processor/transactional-producer.js';
 
 // kafkajs is CommonJS: its error classes come through the default export.

@@ -3,8 +3,8 @@
 // local arithmetic, no AWS endpoint is called).
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { cachedTokens, REFRESH_AT_LIFETIME_FRACTION, type OAuthToken } from '../../lib/kafka-oauth.js';
-import { mskIamTokenSource } from '../../lib/kafka-msk-iam.js';
+import { cachedTokens, REFRESH_AT_LIFETIME_FRACTION, type OAuthToken } from '../../lib/kafka/oauth.js';
+import { mskIamTokenSource } from '../../lib/kafka/msk-iam.js';
 
 function counting(lifetimeMs: number, clock: { t: number }) {
   let n = 0;

@@ -3,9 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { rmSync } from 'node:fs';
-import { ConfigError, loadSettings } from '../../lib/config.js';
-import { kafkaSettings } from '../../lib/settings.js';
-import { kafkaSecurityOptions } from '../../lib/kafka-security.js';
+import { ConfigError, loadSettings } from '../../lib/runtime/config.js';
+import { kafkaSettings } from '../../lib/runtime/settings.js';
+import { kafkaSecurityOptions } from '../../lib/kafka/security.js';
 import { makePemFixtures } from './pem-fixtures.js';
 
 const pem = makePemFixtures();

@@ -4,7 +4,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createRequire } from 'node:module';
 import { logLevel } from 'kafkajs';
-import { TRANSIENT, kafkajsLevel, type LogLevelName } from '../../lib/kafkajs-levels.js';
+import { TRANSIENT, kafkajsLevel, type LogLevelName } from '../../lib/kafka/kafkajs-levels.js';
 
 const { ERROR, WARN, INFO, DEBUG, NOTHING } = logLevel;
 const response = (api: string) => `Response ${api}(key: 10, version: 2)`;

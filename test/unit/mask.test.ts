@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac, randomBytes } from 'node:crypto';
-import { BadValue } from '../../lib/config.js';
+import { BadValue } from '../../lib/runtime/config.js';
 import { canonicalIp } from '../../processor/canonical-ip.js';
 import { createMasker, parseHmacKey } from '../../processor/mask.js';
 

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
-import { OutageCount, createMetrics, processMetrics, type Dependency } from '../../lib/metrics.js';
+import { OutageCount, createMetrics, processMetrics, type Dependency } from '../../lib/observability/metrics.js';
 
 // The names, types and labels the issue fixes (the dashboard and alerts depend on them), written
-// out here rather than read from lib/metrics.ts, so that a rename there fails this test.
+// out here rather than read from lib/observability/metrics.ts, so that a rename there fails this test.
 const EXPECTED: { name: string; type: string; labels: string[] }[] = [
   { name: 'loginpipe_connector_messages_received_total', type: 'counter', labels: [] },
   { name: 'loginpipe_connector_messages_published_total', type: 'counter', labels: [] },

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { Outage } from '../../lib/outage.js';
-import { createLogger } from '../../lib/log.js';
+import { Outage } from '../../lib/runtime/outage.js';
+import { createLogger } from '../../lib/observability/log.js';
 
 // Outage.ride: which failures are waited out, which are thrown, and the hooks that pause and
 // resume input. Each case lists what fn does on successive calls.

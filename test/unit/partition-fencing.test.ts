@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import kafkajs, { type Admin } from 'kafkajs';
-import { groupRebalanceCause } from '../../lib/errors.js';
+import { groupRebalanceCause } from '../../lib/runtime/errors.js';
 import { transactionalIdFor, transactionalIdPrefix } from '../../processor/transactional-id.js';
 import { isConcurrentTransactions, isFenced } from '../../processor/transactional-producer.js';
 import { retiredProcessorSettings } from '../../processor/config.js';

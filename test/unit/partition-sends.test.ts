@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import type { Message, ProducerRecord } from 'kafkajs';
-import { groupByPartition, sendPerPartition } from '../../lib/partition-sends.js';
+import { groupByPartition, sendPerPartition } from '../../lib/kafka/partition-sends.js';
 
 // The rule: every message lands in exactly one group, the group of the partition it names or else
 // of its key's partition; each group keeps the messages' order; a send() names one partition only.

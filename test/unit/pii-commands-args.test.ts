@@ -2,9 +2,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { AuditUsageError } from '../../lib/pii/audit.js';
-import { parseRevealArgs } from '../../cli/reveal.js';
-import { parseRekeyArgs } from '../../cli/rekey.js';
-import { parseForgetArgs } from '../../cli/forget.js';
+import { parseRevealArgs } from '../../cli/pii/reveal.js';
+import { parseRekeyArgs } from '../../cli/pii/rekey.js';
+import { parseForgetArgs } from '../../cli/pii/forget.js';
 
 const MASK = 'ab'.repeat(32);
 

@@ -3,10 +3,10 @@ import * as assert from 'uvu/assert';
 import { chmodSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { BadValue } from '../../lib/config.js';
+import { BadValue } from '../../lib/runtime/config.js';
 import { importOpeningKey, importSealingKey, openText, publicKeyOf, sealText } from '../../lib/pii/hpke.js';
 import { PRIVATE_KEY_FILE, PUBLIC_KEY_FILE, parseKeyText, readPrivateKeyFile } from '../../lib/pii/keys.js';
-import { KeyFileExists, generateKeyFiles } from '../../cli/keys.js';
+import { KeyFileExists, generateKeyFiles } from '../../cli/pii/keys.js';
 
 const scratch = mkdtempSync(join(tmpdir(), 'loginpipe-keys-'));
 test.after(() => rmSync(scratch, { recursive: true, force: true }));

@@ -3,11 +3,11 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ROOT } from '../../lib/paths.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { roleSettings, sinkSettings } from '../../sink/config.js';
-import { fileVariable } from '../../lib/config.js';
+import { fileVariable } from '../../lib/runtime/config.js';
 import { statusSettings } from '../../cli/config.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 

@@ -1,14 +1,14 @@
-// The registry's authentication settings (lib/registry-settings.ts) and the token endpoint's
-// answers (lib/oauth-token.ts): tables of cases, hostile ones included.
+// The registry's authentication settings (lib/registry/settings.ts) and the token endpoint's
+// answers (lib/auth/oauth-token.ts): tables of cases, hostile ones included.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadSettings } from '../../lib/config.js';
-import { registrySettings } from '../../lib/registry-settings.js';
-import { registryOptionsFrom } from '../../lib/schema-registry.js';
-import { DEFAULT_LIFETIME_S, parseTokenResponse, refreshDueAt } from '../../lib/oauth-token.js';
+import { ConfigError, loadSettings } from '../../lib/runtime/config.js';
+import { registrySettings } from '../../lib/registry/settings.js';
+import { registryOptionsFrom } from '../../lib/registry/client.js';
+import { DEFAULT_LIFETIME_S, parseTokenResponse, refreshDueAt } from '../../lib/auth/oauth-token.js';
 import { makePemFixtures } from './pem-fixtures.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-registry-settings-'));

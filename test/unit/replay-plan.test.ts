@@ -4,8 +4,8 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { deadLetter, parseDeadLetter, type DeadLetterSource } from '../../lib/records/dead-letter.js';
 import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
-import { countByCode, planReplay } from '../../cli/replay-plan.js';
-import { cleanView, deadLetterView, plain, rawView } from '../../cli/record-view.js';
+import { countByCode, planReplay } from '../../cli/inspect/replay-plan.js';
+import { cleanView, deadLetterView, plain, rawView } from '../../cli/inspect/record-view.js';
 
 const buf = (s: string) => Buffer.from(s, 'utf8');
 const TOPICS = { rawTopic: 'logins.raw', cleanTopic: 'logins.clean' };

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { performance } from 'node:perf_hooks';
-import { backoffMs, retry, sleep, type RetryPolicy } from '../../lib/retry.js';
+import { backoffMs, retry, sleep, type RetryPolicy } from '../../lib/runtime/retry.js';
 
 // ---- backoffMs: full jitter, in [0, min(maxMs, initialMs * 2^attempt)] -------------------------------
 

@@ -1,10 +1,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { isIP } from 'node:net';
-import { createSampleLogins, prng } from '../../lib/sample-logins.js';
+import { createSampleLogins, prng } from '../../cli/sample-logins.js';
 import { isDeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 import { validateLogin } from '../../processor/validate.js';
-import { parseAppVersion } from '../../lib/app-version.js';
+import { parseAppVersion } from '../../lib/runtime/app-version.js';
 
 // ---- prng -----------------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ScrapeSampler } from '../../lib/scrape-sampler.js';
+import { ScrapeSampler } from '../../lib/observability/scrape-sampler.js';
 
 function clock(start = 1_000) {
   let t = start;

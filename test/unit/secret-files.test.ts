@@ -1,11 +1,11 @@
 // Every secret setting can come from a file named by <NAME>_FILE (Docker and Kubernetes mount
-// secrets as files). Expected values are worked out by hand from the rule in lib/config.ts.
+// secrets as files). Expected values are worked out by hand from the rule in lib/runtime/config.ts.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, MAX_SECRET_FILE_BYTES, BadValue, loadSettings, secretSetting, setting, text, type Settings } from '../../lib/config.js';
+import { ConfigError, MAX_SECRET_FILE_BYTES, BadValue, loadSettings, secretSetting, setting, text, type Settings } from '../../lib/runtime/config.js';
 import { processorSettings } from '../../processor/config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-secret-files-'));

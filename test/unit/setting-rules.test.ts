@@ -1,7 +1,7 @@
-// Rules across settings (lib/config.ts `rule`): when they run, and how their problems are told.
+// Rules across settings (lib/runtime/config.ts `rule`): when they run, and how their problems are told.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, fileVariable, integer, loadSettings, rule, setting, text } from '../../lib/config.js';
+import { ConfigError, fileVariable, integer, loadSettings, rule, setting, text } from '../../lib/runtime/config.js';
 import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { sinkSettings } from '../../sink/config.js';

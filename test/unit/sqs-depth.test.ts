@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { parseQueueDepth, redriveTarget } from '../../lib/sqs-depth.js';
+import { parseQueueDepth, redriveTarget } from '../../lib/sqs/depth.js';
 
 const depthCases: { name: string; attributes: Record<string, string> | undefined; expected: { visible: number; in_flight: number; delayed: number } }[] = [
   {

@@ -1,8 +1,8 @@
 // The pure parts of `loginpipe status`: lag arithmetic, the redrive policy, and the screen.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { groupLag } from '../../cli/lag.js';
-import { formatStatus, statusJson, type StatusSnapshot } from '../../cli/status-view.js';
+import { groupLag } from '../../cli/inspect/lag.js';
+import { formatStatus, statusJson, type StatusSnapshot } from '../../cli/inspect/status-view.js';
 
 const lags: { name: string; ends: { partition: number; high: string; low: string }[]; committed: { partition: number; offset: string }[]; lags: string[]; committedOut: (string | null)[]; total: string }[] = [
   { name: 'caught up', ends: [{ partition: 0, high: '10', low: '0' }], committed: [{ partition: 0, offset: '10' }], lags: ['0'], committedOut: ['10'], total: '0' },
@@ -26,7 +26,7 @@ for (const c of lags) {
   });
 }
 
-// The redrive policy's parsing is lib/sqs-depth.ts's redriveTarget, tested in sqs-depth.test.ts.
+// The redrive policy's parsing is lib/sqs/depth.ts's redriveTarget, tested in sqs-depth.test.ts.
 
 const snapshot: StatusSnapshot = {
   at: '2026-12-02T06:00:00.000Z',

@@ -1,8 +1,8 @@
 // The processor's and sink's stop lines are read from the Prometheus counters.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createMetrics } from '../../lib/metrics.js';
-import { counterTotal, processorSummary, sinkSummary, type CounterData } from '../../lib/stop-summary.js';
+import { createMetrics } from '../../lib/observability/metrics.js';
+import { counterTotal, processorSummary, sinkSummary, type CounterData } from '../../lib/observability/stop-summary.js';
 
 const series = (...s: [number, Record<string, string | number>][]): CounterData => ({ values: s.map(([value, labels]) => ({ value, labels })) });
 

@@ -1,8 +1,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { ConfigError, loadSettings } from '../../lib/config.js';
-import { pipelineTopicSpecs } from '../../lib/kafka.js';
-import { kafkaSettings } from '../../lib/settings.js';
+import { ConfigError, loadSettings } from '../../lib/runtime/config.js';
+import { pipelineTopicSpecs } from '../../lib/kafka/client.js';
+import { kafkaSettings } from '../../lib/runtime/settings.js';
 
 // min.insync.replicas goes on all three topics when they get 3 or more replicas, and on none
 // below that: with 1 or 2 replicas a required second in-sync replica would stop every write

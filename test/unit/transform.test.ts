@@ -5,7 +5,7 @@ import { createMasker } from '../../processor/mask.js';
 import { transform, type Outcome, type RawInput } from '../../processor/transform.js';
 import { deadLetter } from '../../lib/records/dead-letter.js';
 import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
-import { prng } from '../../lib/sample-logins.js';
+import { prng } from '../../cli/sample-logins.js';
 
 // A real masker with a fixed key; expected masks are computed here with node:crypto as the
 // oracle, from canonical addresses worked out by hand (RFC 5952). Headers are Buffers, as kafkajs

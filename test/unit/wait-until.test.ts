@@ -1,6 +1,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { waitUntil, WaitFailed } from '../../lib/wait-until.js';
+import { waitUntil, WaitFailed } from '../../lib/runtime/wait-until.js';
 
 // Counted polls, not timings: each case says after how many polls the condition turns true.
 const cases: { name: string; trueAfter: number; failAfter?: number; timeoutMs: number; expect: 'ok' | 'timeout' | 'gave-up'; polls?: number }[] = [

@@ -1,7 +1,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { frame, unframe, WireFormatError } from '../../lib/records/wire-format.js';
-import { prng } from '../../lib/sample-logins.js';
+import { prng } from '../../cli/sample-logins.js';
 
 // Confluent wire format: byte 0 is the magic 0, bytes 1-4 the schema id as a big-endian unsigned
 // 32-bit integer, then the body. Expected bytes are written out by hand.

@@ -1,0 +1,120 @@
+// `loginpipe reveal (--event-id ID... | --user-id U | --masked-ip HEX) --reason "..."`: opens the
+// sealed ip and device_id of the selected rows with the recovery private key.
+// Order, and why: the database function pii_reveal hands out the sealed values and inserts the
+// audit row in one statement; only after it committed is anything opened and printed. Clear values go to standard output only (never to a
+// log or to standard error); a row that does not open gets an error line naming its event id and
+// the reason, never a value.
+import { parseArgs } from 'node:util';
+import { loadSettings } from '../../lib/runtime/config.js';
+import { closeAllDbs, openDb, type Db } from '../../lib/postgres/db.js';
+import { AuditUsageError, osUser, requireReason } from '../../lib/pii/audit.js';
+import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
+import { recoverySettings } from '../../lib/pii/settings.js';
+import { databaseSettings } from '../../sink/config.js';
+
+export type Selector =
+  | { by: 'event_id'; eventIds: string[] }
+  | { by: 'user_id'; userId: string }
+  | { by: 'masked_ip'; maskedIp: string };
+
+export interface RevealRequest {
+  selector: Selector;
+  reason: string;
+  requestedBy: string | null;
+  json: boolean;
+}
+
+const MASK = /^[0-9a-f]{64}$/;
+
+/** The command line, checked before any setting or connection. Throws AuditUsageError. */
+export function parseRevealArgs(args: string[]): RevealRequest {
+  const { values } = parseArgs({
+    args,
+    options: {
+      'event-id': { type: 'string', multiple: true },
+      'user-id': { type: 'string' },
+      'masked-ip': { type: 'string' },
+      reason: { type: 'string' },
+      'requested-by': { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+  });
+  const given = [values['event-id'] !== undefined, values['user-id'] !== undefined, values['masked-ip'] !== undefined].filter(Boolean).length;
+  if (given !== 1) throw new AuditUsageError('give exactly one of --event-id ID (repeatable), --user-id U or --masked-ip HEX');
+  const reason = requireReason(values.reason);
+  const requestedBy = values['requested-by']?.trim() || null;
+  let selector: Selector;
+  if (values['event-id'] !== undefined) {
+    const ids = values['event-id'].map((s) => s.trim());
+    if (ids.some((s) => s === '')) throw new AuditUsageError('--event-id must not be blank');
+    selector = { by: 'event_id', eventIds: [...new Set(ids)] };
+  } else if (values['user-id'] !== undefined) {
+    if (values['user-id'].trim() === '') throw new AuditUsageError('--user-id must not be blank');
+    selector = { by: 'user_id', userId: values['user-id'] };
+  } else {
+    const mask = values['masked-ip']!.trim().toLowerCase();
+    if (!MASK.test(mask)) throw new AuditUsageError('--masked-ip must be a mask as stored: 64 hex digits');
+    selector = { by: 'masked_ip', maskedIp: mask };
+  }
+  return { selector, reason, requestedBy, json: values.json ?? false };
+}
+
+export type RevealResult =
+  | { event_id: string; user_id: string; ip: string; device_id: string }
+  | { event_id: string; error: string };
+
+interface SealedRow { event_id: string; user_id: string; sealed_ip: Buffer | null; sealed_device_id: Buffer | null }
+
+function openRow(key: OpeningKey, r: SealedRow): RevealResult {
+  if (r.sealed_ip === null || r.sealed_device_id === null) {
+    return { event_id: r.event_id, error: 'no sealed values (stored without a recovery key, or forgotten)' };
+  }
+  try {
+    return { event_id: r.event_id, user_id: r.user_id, ip: openText(key, r.sealed_ip, r.event_id), device_id: openText(key, r.sealed_device_id, r.event_id) };
+  } catch (err) {
+    if (err instanceof SealedValueError) return { event_id: r.event_id, error: err.message };
+    throw err;
+  }
+}
+
+/**
+ * Asks pii_reveal (sink/sql/003_...) for the selected rows' sealed values: it writes the audit row
+ * in the same statement, so it has committed before any value is opened, let alone printed.
+ * The audit names the rows whose sealed values were handed out; which of them opened is this
+ * command's to report.
+ */
+export async function reveal(db: Db, schema: string, key: OpeningKey, req: RevealRequest): Promise<{ results: RevealResult[]; missing: string[]; auditId: number }> {
+  const s = req.selector;
+  const values = s.by === 'event_id' ? s.eventIds : [s.by === 'user_id' ? s.userId : s.maskedIp];
+  const r = await db.one<{ audit_id: string; event_ids: string[]; user_ids: string[]; sealed_ips: (Buffer | null)[]; sealed_device_ids: (Buffer | null)[] }>(
+    'SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, s.by, values, req.reason, req.requestedBy, osUser()]);
+  const rows: SealedRow[] = r.event_ids.map((id, i) => ({ event_id: id, user_id: r.user_ids[i]!, sealed_ip: r.sealed_ips[i] ?? null, sealed_device_id: r.sealed_device_ids[i] ?? null }));
+  const results = rows.map((row) => openRow(key, row));
+  const found = new Set(r.event_ids);
+  const missing = s.by === 'event_id' ? s.eventIds.filter((id) => !found.has(id)) : [];
+  return { results, missing, auditId: Number(r.audit_id) };
+}
+
+export async function revealCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {
+  const req = parseRevealArgs(args);
+  const cfg = { ...loadSettings(databaseSettings), ...loadSettings(recoverySettings) };
+  const key = importOpeningKey(cfg.recoveryPrivateKeyFile);
+  cfg.recoveryPrivateKeyFile.fill(0);
+  try {
+    const { results, missing, auditId } = await reveal(openDb(cfg.databaseUrl, 1), cfg.databaseSchema, key, req);
+    if (req.json) {
+      out(JSON.stringify({ audit_id: auditId, results, missing }));
+    } else {
+      for (const r of results) {
+        if ('error' in r) err(`event ${r.event_id}: ${r.error}`);
+        else out(`${r.event_id}\t${r.user_id}\tip=${r.ip}\tdevice_id=${r.device_id}`);
+      }
+      for (const id of missing) err(`event ${id}: no such row`);
+      err(`audit row ${auditId}: ${results.filter((r) => !('error' in r)).length} of ${results.length + missing.length} revealed`);
+    }
+    const failed = results.some((r) => 'error' in r) || missing.length > 0 || results.length === 0;
+    return failed ? 1 : 0;
+  } finally {
+    closeAllDbs();
+  }
+}
