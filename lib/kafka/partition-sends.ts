@@ -16,6 +16,20 @@ export interface Sends {
   send(record: ProducerRecord): Promise<unknown>;
 }
 
+// The partitioner is built once: it only hashes keys (and counts round-robin for keyless messages),
+// and a send per transaction must not pay for a new one. The metadata it reads only needs the
+// partition ids, so one array per partition count serves every call.
+const partitioner = Partitioners.DefaultPartitioner();
+const metadataByCount = new Map<number, PartitionerArgs['partitionMetadata']>();
+function metadataFor(partitions: number): PartitionerArgs['partitionMetadata'] {
+  let metadata = metadataByCount.get(partitions);
+  if (metadata === undefined) {
+    metadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 })) as PartitionerArgs['partitionMetadata'];
+    metadataByCount.set(partitions, metadata);
+  }
+  return metadata;
+}
+
 /**
  * Messages grouped by the partition the Java client (and kafkajs's DefaultPartitioner) would
  * choose for their key, in their original order within each partition. A message that names its
@@ -23,8 +37,7 @@ export interface Sends {
  */
 export function groupByPartition(topic: string, messages: Message[], partitions: number): Map<number, Message[]> {
   if (!Number.isInteger(partitions) || partitions < 1) throw new Error(`topic ${topic}: cannot place messages on ${partitions} partitions`);
-  const partitioner = Partitioners.DefaultPartitioner();
-  const partitionMetadata = Array.from({ length: partitions }, (_, partitionId) => ({ partitionId, leader: 0 })) as PartitionerArgs['partitionMetadata'];
+  const partitionMetadata = metadataFor(partitions);
   const groups = new Map<number, Message[]>();
   for (const message of messages) {
     const partition = partitioner({ topic, partitionMetadata, message });

@@ -3,18 +3,10 @@
 // its copies too. The processor drops the copies: nothing lost, nothing doubled.
 import { test } from 'uvu';
 import { runScenario } from './scenario.js';
-import { scaleIn, scaleOut, stall } from './stall.js';
+import { stallTwiceWhileScaledOut } from './stall.js';
 
 test('a connector frozen past the SQS visibility timeout and thawed neither loses nor doubles an event', async () => {
-  await runScenario('stall-connector', async (ctx) => {
-    await ctx.atProgress(0.03);
-    const extra = await scaleOut(ctx, 'connector', 1);
-    await ctx.atProgress(0.2 + ctx.rand() * 0.1);
-    await stall(ctx, 'connector');
-    await ctx.atProgress(0.55 + ctx.rand() * 0.1);
-    await stall(ctx, extra[0]!);
-    await scaleIn(ctx, extra);
-  }, { perSecond: 400, env: { TOPIC_PARTITIONS: '6' } });
+  await runScenario('stall-connector', stallTwiceWhileScaledOut('connector', 1), { perSecond: 400, env: { TOPIC_PARTITIONS: '6' } });
 });
 
 test.run();

@@ -33,3 +33,19 @@ export async function scaleIn(ctx: ScenarioContext, names: string[]): Promise<vo
   for (const s of stops) if (s.code !== 0) ctx.problem(`${s.kind} exited with ${s.code} on a scale-in SIGTERM`);
   ctx.log(`scaled in: ${names.join(', ')}`);
 }
+
+/**
+ * The stall story of one kind: `extra` more instances join, the first is frozen past the timeout
+ * while the others take its work over, later one of the added ones is, then the added ones leave.
+ */
+export function stallTwiceWhileScaledOut(kind: Kind, extra: number): (ctx: ScenarioContext) => Promise<void> {
+  return async (ctx) => {
+    await ctx.atProgress(0.03);
+    const added = await scaleOut(ctx, kind, extra);
+    await ctx.atProgress(0.2 + ctx.rand() * 0.1);
+    await stall(ctx, kind);
+    await ctx.atProgress(0.55 + ctx.rand() * 0.1);
+    await stall(ctx, added[0]!);
+    await scaleIn(ctx, added);
+  };
+}

@@ -19,6 +19,7 @@ import { startOidcIssuer, type OidcIssuer } from '../../stack/oidc-issuer.js';
 import { newWorld, sqs } from '../../stack/world.js';
 import { spawnLoginpipe, startLoginpipe } from '../../stack/loginpipe-process.js';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { connectError } from './refused-connection.js';
 
 const CLIENT = { id: 'loginpipe-oauth', secret: `s-${randomUUID()}` };
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-oauthbearer-'));
@@ -53,19 +54,6 @@ function oauthEnv(extra: Record<string, string> = {}): Record<string, string> {
 
 function clientFrom(env: Record<string, string>, retries = 8): Kafka {
   return createKafka(loadSettings(kafkaSettings, { KAFKA_CLIENT_ID: 'oauth-test', ...env }), log, 'test', { retry: { retries } });
-}
-
-async function connectError(kafka: Kafka): Promise<Error> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-  } catch (err) {
-    return err as Error;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  throw new Error('connected, but should have been refused');
 }
 
 test('OAUTHBEARER with a client-credentials token: create a topic, write in a transaction, read back', async () => {

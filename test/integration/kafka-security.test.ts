@@ -18,6 +18,7 @@ import { startSecureKafka, type SecureKafka } from '../../stack/secure-kafka.js'
 import { newWorld, sqs } from '../../stack/world.js';
 import { spawnLoginpipe, startLoginpipe } from '../../stack/loginpipe-process.js';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { connectError } from './refused-connection.js';
 
 const USER = { name: 'loginpipe', password: `pw-${randomUUID()}` };
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-secure-kafka-'));
@@ -98,20 +99,6 @@ async function roundTrip(kafka: Kafka, label: string, transactional = false): Pr
   const seen = await readValues(kafka, topic, values.length);
   assert.equal([...seen].sort(), [...values].sort());
   return seen;
-}
-
-/** The error a client's first connection fails with (the test fails if it connects). */
-async function connectError(kafka: Kafka): Promise<Error> {
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    await admin.listTopics();
-  } catch (err) {
-    return err as Error;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
-  }
-  throw new Error('connected, but should have been refused');
 }
 
 for (const mechanism of ['scram-sha-256', 'SCRAM-SHA-512', 'plain']) {
