@@ -16,6 +16,7 @@ import { revealCommand } from './pii/reveal.js';
 import { rekeyCommand } from './pii/rekey.js';
 import { forgetCommand } from './pii/forget.js';
 import { planCommand } from './plan.js';
+import { aclsCommand } from './acls.js';
 import { AuditUsageError } from '../lib/pii/audit.js';
 
 const out = (line: string) => { process.stdout.write(line + '\n'); };
@@ -69,12 +70,19 @@ export const COMMANDS: readonly Command[] = [
     },
     run: async ({ flags }) => { planCommand(flags['events-per-second'] as number, out); return 0; },
   },
+  {
+    name: 'acls',
+    description: 'the Kafka ACLs each service needs, for the configured names, as a kafka-acls.sh script',
+    flags: { apply: { type: 'boolean', description: 'create them through the admin API with the KAFKA_* credentials (a principal that may alter ACLs), then read them back' } },
+    run: ({ flags }) => aclsCommand(out, flags.apply === true),
+  },
   { name: 'demo', description: 'start the local stack, run a sample through the pipeline, show the result', run: () => demo(out) },
   {
     name: 'stack',
     description: 'local Kafka, ElasticMQ, Schema Registry and Postgres, without Docker',
     positionals: [{ name: 'action', choices: ['up', 'down', 'status'], description: 'start, stop, or show the local services' }],
-    run: ({ positionals }) => stackCommand(positionals.action, out),
+    flags: { secure: { type: 'boolean', description: 'with up: also a broker with SASL_SSL, ACLs and a user per service, the registry behind TLS and auth, Postgres roles; settings in .stack/secure/<service>.env' } },
+    run: ({ positionals, flags }) => stackCommand(positionals.action, out, flags.secure === true),
   },
   {
     name: 'status',

@@ -23,6 +23,7 @@ import { DuplicateFilter, filterKey } from './duplicate-filter.js';
 import { ProducerFenced, TransactionFailed } from './transactional-producer.js';
 import { PartitionClaims, type Claim } from './partition-claims.js';
 import { transactionalIdPrefix } from './transactional-id.js';
+import { TransactionalIdRefused } from './transactional-id-acl.js';
 import { processMetrics } from '../lib/observability/metrics.js';
 import { processorSummary } from '../lib/observability/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
@@ -79,6 +80,8 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     try {
       await processBatchOnce(payload);
     } catch (err) {
+      // An ACL to grant, not an outage to wait out: the processor stops and says which.
+      if (err instanceof TransactionalIdRefused) ended.reject(err);
       // Rebalances and broker errors kafkajs handles itself (a rebalance only if it sees the error
       // as it is); anything it would treat as final is retried instead, since no input may stop
       // the processor.

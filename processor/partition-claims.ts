@@ -9,7 +9,8 @@ import type { Admin, Producer } from 'kafkajs';
 import type { Logger } from '../lib/observability/log.js';
 import type { DuplicateFilter } from './duplicate-filter.js';
 import { TransactionalProducer } from './transactional-producer.js';
-import { transactionalIdFor } from './transactional-id.js';
+import { transactionalIdFor, transactionalIdPrefix } from './transactional-id.js';
+import { explainRegistrationFailure } from './transactional-id-acl.js';
 
 export interface Claim {
   partition: number;
@@ -45,7 +46,10 @@ export class PartitionClaims {
     const existing = this.claims.get(partition);
     if (existing) return existing;
     const id = transactionalIdFor(this.deps.groupId, this.deps.topic, partition);
-    const producer = new TransactionalProducer(id, () => this.deps.producer(id), this.deps.log);
+    const { admin, groupId, topic } = this.deps;
+    const groupAnswers = () => admin.fetchOffsets({ groupId, topics: [topic] }).then(() => true, () => false);
+    const producer = new TransactionalProducer(id, () => this.deps.producer(id), this.deps.log,
+      (err) => explainRegistrationFailure(err, id, transactionalIdPrefix(groupId), groupAnswers));
     const registered = producer.ready();
     // Awaited by the partition's first batch; a failure there ends the claim and is retried.
     registered.catch(() => {});

@@ -11,6 +11,7 @@ import { shown } from './paths.js';
 import { postgres } from './postgres.js';
 import { tail } from './process.js';
 import { registry } from './registry.js';
+import { secureStackDown, secureStackUp, type SecureStack } from './secure-stack.js';
 import type { Log, LocalService, ServiceName, ServiceStatus } from './service.js';
 import { probe } from './wait.js';
 import { WaitFailed, waitUntil } from '../lib/runtime/wait-until.js';
@@ -36,10 +37,18 @@ export async function stackUp(opts: { log?: Log } = {}): Promise<ServiceStatus[]
   });
 }
 
-/** Stops the services stackUp started. The machine's Postgres keeps running. */
+/** The plain stack, then the secure one beside it (stack/secure-stack.ts), which uses its SQS server, registry and Postgres. */
+export async function secureUp(opts: { log?: Log } = {}): Promise<{ services: ServiceStatus[]; secure: SecureStack }> {
+  const services = await stackUp(opts);
+  const secure = await withStackLock(() => secureStackUp(opts.log ?? quiet));
+  return { services, secure };
+}
+
+/** Stops the services stackUp started, and the secure stack's. The machine's Postgres keeps running. */
 export async function stackDown(opts: { log?: Log } = {}): Promise<void> {
   const log = opts.log ?? quiet;
   await withStackLock(async () => {
+    await secureStackDown(log);
     await Promise.all(
       ALL.map(async (name) => {
         const svc = SERVICES[name];

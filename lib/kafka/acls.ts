@@ -1,0 +1,117 @@
+// The Kafka ACLs each service needs, and nothing more, for the configured topic, group and
+// principal names: one list behind `loginpipe acls` (printed as kafka-acls.sh commands, or
+// created through the admin API with --apply), the secure local stack, and the table in
+// docs/operations.md. Each entry says why, from what the service's code calls.
+import kafkajs, { type AclEntry, type Admin } from 'kafkajs';
+
+// Node's CommonJS interop does not see these as named exports of kafkajs.
+const { AclResourceTypes, AclOperationTypes, AclPermissionTypes, ResourcePatternTypes } = kafkajs;
+
+export type AclService = 'connector' | 'processor' | 'sink';
+export type AclOperation = 'Read' | 'Write' | 'Describe' | 'DescribeConfigs';
+export type AclResourceType = 'topic' | 'group' | 'transactional-id';
+
+export interface AclNames {
+  rawTopic: string;
+  cleanTopic: string;
+  dlqTopic: string;
+  processorGroup: string;
+  sinkGroup: string;
+  /** Kafka principals, `User:<name>` for SASL users. */
+  principals: Record<AclService, string>;
+}
+
+export interface AclGrant {
+  service: AclService;
+  principal: string;
+  resource: { type: AclResourceType; name: string; pattern: 'literal' | 'prefixed' };
+  operations: AclOperation[];
+  why: string;
+}
+
+/** The processor's transactional ids are `<group>:<topic>:<partition>` (processor/transactional-id.ts). */
+export const transactionalIdPrefixOf = (processorGroup: string) => `${processorGroup}:`;
+
+export function serviceAcls(n: AclNames): AclGrant[] {
+  const grant = (service: AclService, type: AclResourceType, name: string, operations: AclOperation[], why: string, pattern: 'literal' | 'prefixed' = 'literal'): AclGrant =>
+    ({ service, principal: n.principals[service], resource: { type, name, pattern }, operations, why });
+  return [
+    grant('connector', 'topic', n.rawTopic, ['Write', 'Describe', 'DescribeConfigs'], "publishes SQS bodies; reads the topic's max.message.bytes at start"),
+    grant('connector', 'topic', n.dlqTopic, ['Write', 'Describe'], '`too_large` dead letters'),
+    grant('connector', 'topic', n.cleanTopic, ['Describe'], 'the start-up check that all three topics exist'),
+    grant('processor', 'topic', n.rawTopic, ['Read', 'Describe'], 'its input, and the rewind that rebuilds the duplicate filter'),
+    grant('processor', 'topic', n.cleanTopic, ['Write', 'Describe'], 'its output'),
+    grant('processor', 'topic', n.dlqTopic, ['Write', 'Describe'], 'its dead letters'),
+    grant('processor', 'group', n.processorGroup, ['Read', 'Describe'], 'joins the group, commits offsets inside its transactions, reads the committed offsets'),
+    grant('processor', 'transactional-id', transactionalIdPrefixOf(n.processorGroup), ['Write', 'Describe'],
+      `one transactional id per raw partition, \`${transactionalIdPrefixOf(n.processorGroup)}${n.rawTopic}:<partition>\``, 'prefixed'),
+    grant('sink', 'topic', n.cleanTopic, ['Read', 'Describe'], 'its input'),
+    grant('sink', 'topic', n.dlqTopic, ['Write', 'Describe'], '`rejected_by_database` and `invalid_avro` dead letters'),
+    grant('sink', 'topic', n.rawTopic, ['Describe'], 'the start-up check that all three topics exist'),
+    grant('sink', 'group', n.sinkGroup, ['Read', 'Describe'], 'joins the group, commits offsets; reads the committed offset before committing for a batch fetched under an earlier assignment'),
+  ];
+}
+
+const RESOURCE_FLAG: Record<AclResourceType, string> = { topic: '--topic', group: '--group', 'transactional-id': '--transactional-id' };
+
+/** The kafka-acls.sh arguments that add one grant (after `kafka-acls.sh --bootstrap-server … --add`). */
+export function kafkaAclsArgs(g: AclGrant): string[] {
+  return [
+    '--allow-principal', g.principal,
+    ...g.operations.flatMap((op) => ['--operation', op]),
+    RESOURCE_FLAG[g.resource.type], g.resource.name,
+    ...(g.resource.pattern === 'prefixed' ? ['--resource-pattern-type', 'prefixed'] : []),
+  ];
+}
+
+const RESOURCE_TYPE: Record<AclResourceType, number> = {
+  topic: AclResourceTypes.TOPIC,
+  group: AclResourceTypes.GROUP,
+  'transactional-id': AclResourceTypes.TRANSACTIONAL_ID,
+};
+const OPERATION: Record<AclOperation, number> = {
+  Read: AclOperationTypes.READ,
+  Write: AclOperationTypes.WRITE,
+  Describe: AclOperationTypes.DESCRIBE,
+  DescribeConfigs: AclOperationTypes.DESCRIBE_CONFIGS,
+};
+
+/** The grants as the admin API's ACL bindings: one per operation, from any host. */
+export function aclEntries(grants: AclGrant[]): AclEntry[] {
+  return grants.flatMap((g) => g.operations.map((op) => ({
+    resourceType: RESOURCE_TYPE[g.resource.type],
+    resourceName: g.resource.name,
+    resourcePatternType: g.resource.pattern === 'prefixed' ? ResourcePatternTypes.PREFIXED : ResourcePatternTypes.LITERAL,
+    principal: g.principal,
+    host: '*',
+    operation: OPERATION[op],
+    permissionType: AclPermissionTypes.ALLOW,
+  } as AclEntry)));
+}
+
+/**
+ * Creates the grants' ACL bindings (creating one that exists changes nothing) and reads them
+ * back: returns those the broker does not list afterwards, which should be none.
+ */
+export async function applyAcls(admin: Admin, grants: AclGrant[]): Promise<AclEntry[]> {
+  const wanted = aclEntries(grants);
+  await admin.createAcls({ acl: wanted });
+  const have = new Set((await currentAcls(admin)).map(aclKey));
+  return wanted.filter((e) => !have.has(aclKey(e)));
+}
+
+async function currentAcls(admin: Admin): Promise<AclEntry[]> {
+  const res = await admin.describeAcls({
+    resourceType: AclResourceTypes.ANY,
+    resourcePatternType: ResourcePatternTypes.ANY,
+    operation: AclOperationTypes.ANY,
+    permissionType: AclPermissionTypes.ANY,
+  });
+  return res.resources.flatMap((r) => r.acls.map((a) => ({
+    resourceType: r.resourceType, resourceName: r.resourceName, resourcePatternType: r.resourcePatternType, ...a,
+  } as AclEntry)));
+}
+
+const aclKey = (e: AclEntry) => [e.resourceType, e.resourceName, e.resourcePatternType, e.principal, e.host, e.operation, e.permissionType].join('|');
+
+export const describeAcl = (e: AclEntry) => `${e.principal} ${AclOperationTypes[e.operation]} on ${AclResourceTypes[e.resourceType]} ${e.resourceName}`;

@@ -1,0 +1,34 @@
+// kafkajs hides a missing TransactionalId ACL in one of two disguises, and the processor would
+// otherwise retry it for ever as if the broker were merely busy:
+//   - without Describe, FindCoordinator is refused, kafkajs swallows the refusal and reports
+//     KafkaJSGroupCoordinatorNotFound, as it also does when no broker answers;
+//   - with Describe but without Write, InitProducerId fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
+// Both become one error that names the ACL to grant. The first is told apart from an outage by
+// asking the cluster for the group's committed offsets: if the group's coordinator answers while
+// the transactional id's cannot be found, the cluster is up and refuses the id.
+import { PipelineError, causeChain } from '../lib/runtime/errors.js';
+
+export class TransactionalIdRefused extends PipelineError {
+  constructor(transactionalId: string, prefix: string, cause: unknown) {
+    super('transactional_id_refused',
+      `the broker refuses transactional id ${transactionalId} to this processor's principal: grant it Write and Describe on the TransactionalId prefix ${prefix} `
+      + `(kafka-acls.sh --add --allow-principal User:<KAFKA_SASL_USERNAME> --operation Write --operation Describe --transactional-id ${prefix} --resource-pattern-type prefixed); `
+      + '`loginpipe acls` prints every ACL the services need',
+      { cause });
+  }
+}
+
+const hasType = (err: unknown, type: string) => [...causeChain(err)].some((e) => e.type === type);
+const hasName = (err: unknown, name: string) => [...causeChain(err)].some((e) => (e as { name?: unknown }).name === name);
+
+/**
+ * The error to report for a failed registration of `transactionalId`: TransactionalIdRefused
+ * when the broker refuses the id, otherwise `err` itself. `clusterAnswers` asks the cluster
+ * something the principal may ask (the group's offsets) and says whether it answered.
+ */
+export async function explainRegistrationFailure(err: unknown, transactionalId: string, prefix: string, clusterAnswers: () => Promise<boolean>): Promise<unknown> {
+  if (err instanceof TransactionalIdRefused) return err;
+  if (hasType(err, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) return new TransactionalIdRefused(transactionalId, prefix, err);
+  if (hasName(err, 'KafkaJSGroupCoordinatorNotFound') && (await clusterAnswers())) return new TransactionalIdRefused(transactionalId, prefix, err);
+  return err;
+}
