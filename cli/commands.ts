@@ -76,7 +76,12 @@ export const COMMANDS: readonly Command[] = [
     flags: { apply: { type: 'boolean', description: 'create them through the admin API with the KAFKA_* credentials (a principal that may alter ACLs), then read them back' } },
     run: ({ flags }) => aclsCommand(out, flags.apply === true),
   },
-  { name: 'demo', description: 'start the local stack, run a sample through the pipeline, show the result', run: () => demo(out) },
+  {
+    name: 'demo',
+    description: 'start the local stack, run a sample through the pipeline, show the result',
+    flags: { secure: { type: 'boolean', description: 'on the secure stack (`stack up --secure`): SASL_SSL and ACLs, a principal per service, the registry behind auth, Postgres roles' } },
+    run: ({ flags }) => demo(out, flags.secure === true),
+  },
   {
     name: 'stack',
     description: 'local Kafka, ElasticMQ, Schema Registry and Postgres, without Docker',

@@ -1,6 +1,11 @@
-// `loginpipe demo`: the whole pipeline on the local stack, end to end, in one command.
+// `loginpipe demo [--secure]`: the whole pipeline on the local stack, end to end, in one command.
+// With --secure, on the secure stack (stack/secure-stack.ts): each service a process of its own,
+// started from its .stack/secure/<service>.env, as its own Kafka principal.
 import { randomBytes } from 'node:crypto';
-import { stackUp } from '../stack/stack.js';
+import { secureUp, stackUp } from '../stack/stack.js';
+import { readEnvFile } from '../stack/secure-stack.js';
+import { spawnLoginpipe } from '../stack/loginpipe-process.js';
+import { DATABASE_URL } from '../stack/postgres.js';
 import { createLogger } from '../lib/observability/log.js';
 import { loadSettings } from '../lib/runtime/config.js';
 import { kafkaSettings, runtimeSettings } from '../lib/runtime/settings.js';
@@ -20,38 +25,89 @@ const SAMPLE_SIZE = 100;
 const MALFORMED_SHARE = 0.1;
 const DEADLINE_MS = 120_000;
 
-export async function demo(out: (line: string) => void): Promise<number> {
+const PINO_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** Where the demo runs: the settings it reads the outcome with, and how the services start. */
+interface DemoTarget {
+  /** Queue, topics, database as the demo looks at them (the Kafka admin's, on the secure stack). */
+  env: NodeJS.ProcessEnv;
+  startServices(): Promise<{ stop(): Promise<unknown> }[]>;
+}
+
+async function plainTarget(out: (line: string) => void): Promise<DemoTarget> {
   out('starting the local stack (Kafka, ElasticMQ, Apicurio Registry, Postgres)...');
   for (const s of await stackUp({ log: (l) => out(`  ${l}`) })) out(`  ${s.name.padEnd(9)} ${s.address}`);
-
   if (!process.env.PII_HMAC_KEY && !process.env.PII_HMAC_KEY_FILE) {
     process.env.PII_HMAC_KEY = randomBytes(32).toString('base64');
     out('PII_HMAC_KEY is not set: this demo uses a throwaway key, so its masks match no other run.');
     out('  For real use, make a key with `openssl rand -base64 32` and keep it secret.');
   }
+  const db = loadSettings(databaseSettings);
+  const pg = openDb(db, 1);
+  await migrate(pg, db.databaseSchema);
+  return {
+    env: process.env,
+    async startServices() {
+      const log = createLogger({ level: loadSettings(runtimeSettings).logLevel });
+      const services = [];
+      for (const s of prepare(['connector', 'processor', 'sink'])) services.push(await s.start(log));
+      return services;
+    },
+  };
+}
+
+async function secureTarget(out: (line: string) => void): Promise<DemoTarget> {
+  out('starting the secure local stack (Kafka with SASL_SSL and ACLs, the registry behind TLS and auth, Postgres roles)...');
+  const { services, secure } = await secureUp({ log: (l) => out(`  ${l}`) });
+  for (const s of services) out(`  ${s.name.padEnd(9)} ${s.address}`);
+  out(`  kafka     ${secure.brokers} (secure)`);
+  out(`  registry  ${secure.registryUrl} (secure)`);
+  const admin = await readEnvFile(secure.envFiles.admin);
+  // The services log at info, which is how `started` knows they are up; the demo shows their
+  // lines from its own LOG_LEVEL (warn by default) up.
+  const shownFrom = PINO_LEVELS[process.env.LOG_LEVEL ?? 'warn'] ?? PINO_LEVELS.warn!;
+  return {
+    // The rows are read as the machine's superuser: the sink's role may not read them, by design.
+    env: { ...admin, DATABASE_URL },
+    async startServices() {
+      const started = [];
+      for (const kind of ['sink', 'processor', 'connector'] as const) {
+        const env = await readEnvFile(secure.envFiles[kind]);
+        out(`  ${kind} as ${env.KAFKA_SASL_USERNAME}${env.DATABASE_URL ? `, Postgres role ${new URL(env.DATABASE_URL).username}` : ''} (${secure.envFiles[kind]})`);
+        const proc = spawnLoginpipe(kind, { ...env, LOG_LEVEL: 'info', AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' }, {}, (line) => {
+          const level = Number(/^\{"level":(\d+)/.exec(line)?.[1] ?? 0);
+          if (level >= shownFrom) process.stdout.write(`${line}\n`);
+        });
+        proc.child.stderr!.on('data', (d: Buffer) => process.stderr.write(d));
+        started.push(proc);
+        await proc.started;
+      }
+      return started;
+    },
+  };
+}
+
+export async function demo(out: (line: string) => void, secure = false): Promise<number> {
   process.env.LOG_LEVEL ??= 'warn';
   // The SDK's notice that it will want Node 22 from 2027 is for operators (see the README), not
   // for a first look at the pipeline.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-
-  const db = loadSettings(databaseSettings);
+  const target = secure ? await secureTarget(out) : await plainTarget(out);
+  const db = loadSettings(databaseSettings, target.env);
   const pg = openDb(db, 2);
-  await migrate(pg, db.databaseSchema);
 
-  const { sent, ids, queueUrl } = await seed({ count: SAMPLE_SIZE, malformedShare: MALFORMED_SHARE, seed: Date.now() % 2 ** 31 });
+  const { sent, ids, queueUrl } = await seed({ count: SAMPLE_SIZE, malformedShare: MALFORMED_SHARE, seed: Date.now() % 2 ** 31 }, target.env);
   const validIds = ids.filter((_, i) => sent[i]?.expectedCode === undefined);
   const badIds = new Set(ids.filter((_, i) => sent[i]?.expectedCode !== undefined));
   out(`seeded ${sent.length} logins into ${queueUrl}: ${validIds.length} valid, ${badIds.size} malformed`);
 
-  const log = createLogger({ level: loadSettings(runtimeSettings).logLevel });
-  const services = [];
-  for (const s of prepare(['connector', 'processor', 'sink'])) services.push(await s.start(log));
+  const services = await target.startServices();
   out('pipeline running: connector -> processor -> sink');
 
   const started = Date.now();
-  const kcfg = loadSettings(kafkaSettings);
-  const kafka = createKafka(kcfg, log, 'demo');
-  const sqs = createSqsClient(loadSettings(sqsSettings));
+  const kcfg = loadSettings(kafkaSettings, target.env);
+  const kafka = createKafka(kcfg, createLogger({ level: loadSettings(runtimeSettings, target.env).logLevel }), 'demo');
+  const sqs = createSqsClient(loadSettings(sqsSettings, target.env));
   const table = `"${db.databaseSchema}".user_logins`;
   try {
     // The dead-letter topic may hold earlier runs' records too: only this run's count.
@@ -78,7 +134,13 @@ export async function demo(out: (line: string) => void): Promise<number> {
       FROM ${table} WHERE event_id = ANY($1) ORDER BY user_id LIMIT 5`, [validIds]);
     out('\na few rows:');
     console.table(rows);
-    out(`inspect the dead letters with: kcat -b ${kcfg.brokers[0]} -C -t ${kcfg.dlqTopic} -J -e`);
+    // kcat speaks SASL_SSL too: the admin's settings, spelled as librdkafka wants them. PLAIN
+    // (inside TLS): Debian 12's kcat (librdkafka 2.0.2) fails SCRAM against this broker, which
+    // kafkajs passes with the same user; the secure broker offers both.
+    const sasl = secure && target.env.KAFKA_SASL_PASSWORD_FILE
+      ? ` -X security.protocol=SASL_SSL -X sasl.mechanisms=PLAIN -X sasl.username=${kcfg.kafkaSaslUsername} -X sasl.password="$(cat ${target.env.KAFKA_SASL_PASSWORD_FILE})" -X ssl.ca.location=${target.env.KAFKA_SSL_CA_FILE}`
+      : '';
+    out(`inspect the dead letters with: kcat -b ${kcfg.brokers[0]}${sasl} -C -t ${kcfg.dlqTopic} -J -e`);
     return 0;
   } finally {
     await Promise.allSettled(services.map((s) => s.stop()));

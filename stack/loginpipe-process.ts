@@ -28,7 +28,7 @@ export async function startLoginpipe(kind: string, env: Record<string, string>, 
 }
 
 /** Starts `loginpipe <kind>` from the build without waiting: `started` says when it is up. */
-export function spawnLoginpipe(kind: string, env: Record<string, string>, extra: Record<string, string> = {}): LoginpipeProcess {
+export function spawnLoginpipe(kind: string, env: Record<string, string>, extra: Record<string, string> = {}, onLine?: (line: string) => void): LoginpipeProcess {
   // Node options that NODE_OPTIONS refuses (--cpu-prof), for benchmarks that profile a service.
   const nodeArgs = (extra.LOGINPIPE_NODE_ARGS ?? env.LOGINPIPE_NODE_ARGS ?? '').split(' ').filter((a) => a !== '');
   const child = spawn(process.execPath, [...nodeArgs, CLI, kind], {
@@ -44,6 +44,7 @@ export function spawnLoginpipe(kind: string, env: Record<string, string>, extra:
     const parts = buffered.split('\n');
     buffered = parts.pop() ?? '';
     lines.push(...parts);
+    if (onLine) for (const line of parts) onLine(line);
   });
   child.stderr!.on('data', (d: Buffer) => stderr.push(d.toString('utf8')));
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));

@@ -183,4 +183,20 @@ test('a processor without its TransactionalId ACL stops naming it; `loginpipe ac
   }
 });
 
+test('`loginpipe demo --secure` runs the demo through the secure stack, each service as its own principal, and prints no error', async () => {
+  // LOG_LEVEL info: the services' lines from info up reach the output, so nothing hides.
+  const run = await runCli(['demo', '--secure'], { LOG_LEVEL: 'info' }, 240_000);
+  const output = `${run.stdout}\n${run.stderr}`;
+  assert.is(run.code, 0, output);
+  assert.match(run.stdout, /all landed in [\d.]+ s; the queue is empty/);
+  for (const line of ['sink as loginpipe-sink, Postgres role loginpipe_secure_sink', 'processor as loginpipe-processor', 'connector as loginpipe-connector']) {
+    assert.ok(run.stdout.includes(line), `the demo says "${line}"`);
+  }
+  const started = run.lines.filter((l) => /"msg":"(sink|processor|connector) started"/.test(l));
+  assert.is(started.length, 3, 'each service ran as a process of its own and said so');
+  const errors = run.lines.filter((l) => /^\{"level":(5|6)\d/.test(l));
+  assert.equal(errors, [], 'no log line at level error or above');
+  assert.not.match(run.stderr, /TimeoutNegativeWarning/);
+});
+
 test.run();

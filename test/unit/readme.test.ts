@@ -9,7 +9,7 @@ import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { roleSettings, sinkSettings } from '../../sink/config.js';
 import { fileVariable } from '../../lib/runtime/config.js';
-import { statusSettings } from '../../cli/config.js';
+import { aclSettings, statusSettings } from '../../cli/config.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 
 const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
@@ -19,7 +19,7 @@ const architecture = readFileSync(join(ROOT, 'docs', 'architecture.md'), 'utf8')
 const tableRow = (name: string) => new RegExp(`^\\| \`${name.replace(/[.]/g, '\\.')}\` \\|`, 'm');
 
 const settings = new Set<string>();
-for (const specs of [connectorSettings, processorSettings, sinkSettings, roleSettings, statusSettings]) {
+for (const specs of [connectorSettings, processorSettings, sinkSettings, roleSettings, statusSettings, aclSettings]) {
   for (const s of Object.values(specs) as { env: string; secret?: boolean }[]) {
     settings.add(s.env);
     // A secret can also come from a file: that variable is a setting of its own.
