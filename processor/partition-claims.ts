@@ -11,6 +11,10 @@ import type { DuplicateFilter } from './duplicate-filter.js';
 import { TransactionalProducer } from './transactional-producer.js';
 import { transactionalIdFor, transactionalIdPrefix } from './transactional-id.js';
 import { explainRegistrationFailure } from './transactional-id-acl.js';
+import { transactionalIdRefusedWithin } from '../lib/kafka/broker-refusals.js';
+
+/** A registration fails within seconds of the broker's refusal (kafkajs retries the lookup). */
+const REFUSAL_SEEN_WITHIN_MS = 60_000;
 
 export interface Claim {
   partition: number;
@@ -46,10 +50,8 @@ export class PartitionClaims {
     const existing = this.claims.get(partition);
     if (existing) return existing;
     const id = transactionalIdFor(this.deps.groupId, this.deps.topic, partition);
-    const { admin, groupId, topic } = this.deps;
-    const groupAnswers = () => admin.fetchOffsets({ groupId, topics: [topic] }).then(() => true, () => false);
     const producer = new TransactionalProducer(id, () => this.deps.producer(id), this.deps.log,
-      (err) => explainRegistrationFailure(err, id, transactionalIdPrefix(groupId), groupAnswers));
+      (err) => explainRegistrationFailure(err, id, transactionalIdPrefix(this.deps.groupId), () => transactionalIdRefusedWithin(REFUSAL_SEEN_WITHIN_MS)));
     const registered = producer.ready();
     // Awaited by the partition's first batch; a failure there ends the claim and is retried.
     registered.catch(() => {});

@@ -1,11 +1,12 @@
 // kafkajs hides a missing TransactionalId ACL in one of two disguises, and the processor would
 // otherwise retry it for ever as if the broker were merely busy:
 //   - without Describe, FindCoordinator is refused, kafkajs swallows the refusal and reports
-//     KafkaJSGroupCoordinatorNotFound, as it also does when no broker answers;
+//     KafkaJSGroupCoordinatorNotFound, as it also does when no coordinator can be reached (an
+//     outage, a coordinator being elected);
 //   - with Describe but without Write, InitProducerId fails with TRANSACTIONAL_ID_AUTHORIZATION_FAILED.
-// Both become one error that names the ACL to grant. The first is told apart from an outage by
-// asking the cluster for the group's committed offsets: if the group's coordinator answers while
-// the transactional id's cannot be found, the cluster is up and refuses the id.
+// Both become one error that names the ACL to grant. The first counts as a refusal only if the
+// broker's answer was seen saying so (lib/kafka/broker-refusals.ts); otherwise it is an outage
+// and is waited out.
 import { PipelineError, causeChain } from '../lib/runtime/errors.js';
 
 export class TransactionalIdRefused extends PipelineError {
@@ -23,12 +24,12 @@ const hasName = (err: unknown, name: string) => [...causeChain(err)].some((e) =>
 
 /**
  * The error to report for a failed registration of `transactionalId`: TransactionalIdRefused
- * when the broker refuses the id, otherwise `err` itself. `clusterAnswers` asks the cluster
- * something the principal may ask (the group's offsets) and says whether it answered.
+ * when the broker refuses the id, otherwise `err` itself. `brokerRefusedId` says whether a
+ * broker was seen refusing a transactional id just now.
  */
-export async function explainRegistrationFailure(err: unknown, transactionalId: string, prefix: string, clusterAnswers: () => Promise<boolean>): Promise<unknown> {
+export async function explainRegistrationFailure(err: unknown, transactionalId: string, prefix: string, brokerRefusedId: () => boolean | Promise<boolean>): Promise<unknown> {
   if (err instanceof TransactionalIdRefused) return err;
   if (hasType(err, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) return new TransactionalIdRefused(transactionalId, prefix, err);
-  if (hasName(err, 'KafkaJSGroupCoordinatorNotFound') && (await clusterAnswers())) return new TransactionalIdRefused(transactionalId, prefix, err);
+  if (hasName(err, 'KafkaJSGroupCoordinatorNotFound') && (await brokerRefusedId())) return new TransactionalIdRefused(transactionalId, prefix, err);
   return err;
 }

@@ -5,6 +5,7 @@ import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
 import { errorMessage } from '../runtime/errors.js';
 import { kafkaSecurityOptions, type KafkaSecurityConfig } from './security.js';
 import { kafkajsLevel } from './kafkajs-levels.js';
+import { noteKafkajsEntry } from './broker-refusals.js';
 
 // Node's CommonJS interop does not see this one as a named export of kafkajs.
 const { ConfigResourceTypes } = kafkajs;
@@ -24,6 +25,7 @@ export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts:
     // kafkajs's own INFO lines (every join, every commit) drown the service's; keep warnings up.
     logLevel: logLevel.WARN,
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
+      noteKafkajsEntry(entry);
       const { message, timestamp: _t, logger: _l, ...extra } = entry;
       kafkaLog[kafkajsLevel({ level, message, error: (extra as { error?: unknown }).error })]({ namespace, ...extra }, message);
     },

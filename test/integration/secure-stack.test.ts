@@ -7,9 +7,10 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import kafkajs, { type Kafka } from 'kafkajs';
+import kafkajs, { type AclEntry, type Kafka } from 'kafkajs';
 import { secureUp } from '../../stack/stack.js';
 import { readEnvFile, SECURE_NAMES, type SecureStack } from '../../stack/secure-stack.js';
+import { applyAcls, serviceAcls } from '../../lib/kafka/acls.js';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { kafkaSettings, registrySettings } from '../../lib/runtime/settings.js';
 import { createKafka, withAdmin } from '../../lib/kafka/client.js';
@@ -141,13 +142,28 @@ test("the processor is refused committing offsets in the sink's group", async ()
   }
 });
 
+/** Deletes the processor's TransactionalId ACLs in kafkajs's two disguises and sees it stop each time, naming them. */
+async function refusedWithout(admin: Kafka, prefixAcl: (operation: number) => AclEntry): Promise<void> {
+  // Without Write, InitProducerId is refused; without Describe too, the coordinator lookup is,
+  // and kafkajs reports KafkaJSGroupCoordinatorNotFound.
+  for (const missing of [['Write'], ['Write', 'Describe']]) {
+    const ops = missing.map((m) => (m === 'Write' ? AclOperationTypes.WRITE : AclOperationTypes.DESCRIBE));
+    await withAdmin(admin, (a) => a.deleteAcls({ filters: ops.map(prefixAcl) }));
+    const refused = spawnLoginpipe('processor', { ...env.processor, LOG_LEVEL: 'info' });
+    const code = await Promise.race([refused.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
+    if (code === 'still running') await refused.stop();
+    assert.is(code, 1, `without ${missing.join(' and ')}: the processor stops by itself, with exit 1`);
+    const fatal = refused.lines.find((l) => l.includes('"level":60')) ?? '';
+    assert.match(fatal, 'grant it Write and Describe on the TransactionalId prefix loginpipe-processor:', fatal);
+  }
+}
+
 test('a processor without its TransactionalId ACL stops naming it; `loginpipe acls --apply` puts it back', async () => {
-  const prefixAcl = (operation: number) => ({
+  const prefixAcl = (operation: number): AclEntry => ({
     resourceType: AclResourceTypes.TRANSACTIONAL_ID, resourceName: `${SECURE_NAMES.processorGroup}:`, resourcePatternType: ResourcePatternTypes.PREFIXED,
     principal: SECURE_NAMES.principals.processor, host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
   });
   const admin = clientAs('admin');
-  await withAdmin(admin, (a) => a.deleteAcls({ filters: [prefixAcl(AclOperationTypes.WRITE), prefixAcl(AclOperationTypes.DESCRIBE)] }));
   // One record to process, written as the connector writes.
   const id = `acl-probe-${randomUUID()}`;
   const body = createSampleLogins(7).batch(1, 0)[0]!.body;
@@ -156,12 +172,13 @@ test('a processor without its TransactionalId ACL stops naming it; `loginpipe ac
   await producer.send({ topic: SECURE_NAMES.rawTopic, messages: [{ value: body, headers: { [HEADER_MESSAGE_ID]: id } }] });
   await producer.disconnect();
 
-  const refused = spawnLoginpipe('processor', { ...env.processor, LOG_LEVEL: 'info' });
-  const code = await Promise.race([refused.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
-  if (code === 'still running') await refused.stop();
-  assert.is(code, 1, 'the processor stops by itself, with exit 1');
-  const fatal = refused.lines.find((l) => l.includes('"level":60')) ?? '';
-  assert.match(fatal, 'grant it Write and Describe on the TransactionalId prefix loginpipe-processor:', fatal);
+  try {
+    await refusedWithout(admin, prefixAcl);
+  } catch (err) {
+    // Whatever failed, the tests after this one need the ACLs back.
+    await withAdmin(admin, (a) => applyAcls(a, serviceAcls(SECURE_NAMES)));
+    throw err;
+  }
 
   const applied = await runCli(['acls', '--apply'], env.admin);
   assert.is(applied.code, 0, applied.stderr);
