@@ -5,10 +5,12 @@ import { createKafka, ensureTopics, pipelineTopicSpecs, withAdmin } from '../../
 import { createLogger } from '../../lib/observability/log.js';
 import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../../lib/records/headers.js';
 import { KAFKA_BROKER } from '../../stack/kafka.js';
+import type { Message } from 'kafkajs';
 import { randomUUID } from 'node:crypto';
 import { migrate } from '../../sink/migrate.js';
 import type { RoleNames } from '../../sink/roles.js';
 import { db } from '../../stack/world.js';
+import { closeDb, openDb, type Db } from '../../lib/postgres/db.js';
 import { DATABASE_URL } from '../../stack/postgres.js';
 import type { World } from '../../stack/world.js';
 
@@ -28,18 +30,22 @@ export async function createTopics(world: World, rawConfig: { name: string; valu
   await withAdmin(kafka, (admin) => ensureTopics(admin, specs));
 }
 
-/** Writes records to the raw topic as the connector would: keyed and headed by message id. */
-export async function produceRaw(world: World, events: { id: string; body: string | Buffer }[]): Promise<void> {
+/** Writes records to any topic, for tests that put there what no service would. */
+export async function produce(topic: string, messages: Message[]): Promise<void> {
   const producer = kafka.producer();
   await producer.connect();
   try {
-    await producer.send({
-      topic: world.env.RAW_TOPIC!,
-      messages: events.map((e) => ({ key: e.id, value: e.body, headers: { [HEADER_MESSAGE_ID]: e.id, [HEADER_SENT_TIMESTAMP]: String(Date.now()) } })),
-    });
+    await producer.send({ topic, messages });
   } finally {
     await producer.disconnect();
   }
+}
+
+/** Writes records to the raw topic as the connector would: keyed and headed by message id. */
+export async function produceRaw(world: World, events: { id: string; body: string | Buffer }[]): Promise<void> {
+  await produce(world.env.RAW_TOPIC!, events.map((e) => ({
+    key: e.id, value: e.body, headers: { [HEADER_MESSAGE_ID]: e.id, [HEADER_SENT_TIMESTAMP]: String(Date.now()) },
+  })));
 }
 
 /** Whether the processor group has committed every raw record written so far. */
@@ -88,4 +94,19 @@ export async function leastPrivilege(schema: string): Promise<LeastPrivilege> {
       await db.none('DROP ROLE IF EXISTS $1:name, $2:name, $3:name', names);
     },
   };
+}
+
+/**
+ * Runs `fn` on `schema` migrated with roles of its own (leastPrivilege), with a pool that logs in
+ * as `role`; closes the pool and drops the schema and the roles afterwards, whether `fn` passed or not.
+ */
+export async function asRole(schema: string, role: 'sink' | 'pii', poolSize: number, fn: (pool: Db, lp: LeastPrivilege) => Promise<void>): Promise<void> {
+  const lp = await leastPrivilege(schema);
+  const pool = openDb(role === 'sink' ? lp.sinkUrl : lp.piiUrl, poolSize);
+  try {
+    await fn(pool, lp);
+  } finally {
+    await closeDb(pool);
+    await lp.drop();
+  }
 }

@@ -8,113 +8,76 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { ROW_COLUMNS, ROW_TYPES } from '../../sink/rows.js';
 import { createWriter } from '../../sink/writer.js';
-import { closeDb, openDb, type Db } from '../../lib/postgres/db.js';
+import type { Db } from '../../lib/postgres/db.js';
 import { ROOT } from '../../lib/runtime/paths.js';
-import { DATABASE_URL, db, leastPrivilege } from './harness.js';
+import { asRole, DATABASE_URL, db } from './harness.js';
+import { dropSchema, freshSchema, userLoginColumns, userLoginDeclarations, withSchema } from './user-logins-table.js';
 
-const freshSchema = () => `t_mig_${randomUUID().slice(0, 8)}`;
-const drop = (schema: string) => db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
+const PREFIX = 't_mig';
 
-test('migrate creates user_logins with the assignment columns plus event_id as primary key, and the PII columns', async () => {
-  const schema = freshSchema();
-  try {
-    assert.equal(await migrate(db, schema), ['001_user_logins.sql', '002_pii_sealed_and_audit.sql', '003_least_privilege.sql']);
-    const cols = await db.any(`SELECT column_name, data_type, character_maximum_length AS len, is_nullable
-      FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'user_logins' ORDER BY column_name`, [schema]);
-    assert.equal(cols.map((c) => [c.column_name, c.data_type, c.len]), [
-      ['app_version', 'integer', null],
-      ['create_date', 'date', null],
-      ['device_type', 'character varying', 32],
-      ['event_id', 'character varying', 128],
-      ['locale', 'character varying', 32],
-      ['mask_key_id', 'text', null],
-      ['masked_device_id', 'character varying', 256],
-      ['masked_ip', 'character varying', 256],
-      ['sealed_device_id', 'bytea', null],
-      ['sealed_ip', 'bytea', null],
-      ['user_id', 'character varying', 128],
-    ]);
-    const pk = await db.one(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-      WHERE i.indrelid = $1::regclass AND i.indisprimary`, [`"${schema}".user_logins`]);
-    assert.is(pk.attname, 'event_id');
-  } finally {
-    await drop(schema);
-  }
-});
+test('migrate creates user_logins with the assignment columns plus event_id as primary key, and the PII columns', () => withSchema(PREFIX, async (schema) => {
+  assert.equal(await migrate(db, schema), ['001_user_logins.sql', '002_pii_sealed_and_audit.sql', '003_least_privilege.sql']);
+  const cols = await userLoginColumns(schema);
+  assert.equal(cols.map((c) => [c.column_name, c.data_type, c.len]), [
+    ['app_version', 'integer', null],
+    ['create_date', 'date', null],
+    ['device_type', 'character varying', 32],
+    ['event_id', 'character varying', 128],
+    ['locale', 'character varying', 32],
+    ['mask_key_id', 'text', null],
+    ['masked_device_id', 'character varying', 256],
+    ['masked_ip', 'character varying', 256],
+    ['sealed_device_id', 'bytea', null],
+    ['sealed_ip', 'bytea', null],
+    ['user_id', 'character varying', 128],
+  ]);
+  const pk = await db.one(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+    WHERE i.indrelid = $1::regclass AND i.indisprimary`, [`"${schema}".user_logins`]);
+  assert.is(pk.attname, 'event_id');
+}));
 
-test('the migrations make exactly the columns the sink writes', async () => {
-  const schema = freshSchema();
-  try {
-    await migrate(db, schema);
-    const cols = await db.map(`SELECT column_name FROM information_schema.columns WHERE table_schema = $1 AND table_name = 'user_logins'`, [schema], (r: { column_name: string }) => r.column_name);
-    assert.equal([...cols].sort(), [...ROW_COLUMNS].sort());
-  } finally {
-    await drop(schema);
-  }
-});
+test('the migrations make exactly the columns the sink writes', () => withSchema(PREFIX, async (schema) => {
+  await migrate(db, schema);
+  const cols = (await userLoginColumns(schema)).map((c) => c.column_name);
+  assert.equal([...cols].sort(), [...ROW_COLUMNS].sort());
+}));
 
-test('migrate run twice applies nothing the second time', async () => {
-  const schema = freshSchema();
-  try {
-    await migrate(db, schema);
-    assert.equal(await migrate(db, schema), []);
-  } finally {
-    await drop(schema);
-  }
-});
+test('migrate run twice applies nothing the second time', () => withSchema(PREFIX, async (schema) => {
+  await migrate(db, schema);
+  assert.equal(await migrate(db, schema), []);
+}));
 
-test('concurrent migrations wait for each other and both succeed', async () => {
-  const schema = freshSchema();
-  try {
-    const results = await Promise.all([migrate(db, schema), migrate(db, schema), migrate(db, schema)]);
-    assert.is(results.flat().length, loadMigrations().length, 'each migration ran exactly once');
-  } finally {
-    await drop(schema);
-  }
-});
+test('concurrent migrations wait for each other and both succeed', () => withSchema(PREFIX, async (schema) => {
+  const results = await Promise.all([migrate(db, schema), migrate(db, schema), migrate(db, schema)]);
+  assert.is(results.flat().length, loadMigrations().length, 'each migration ran exactly once');
+}));
 
 const versions: [number, string][] = [[2003000, '2.3.0'], [96000, '0.96.0'], [3007000, '3.7.0'], [0, '0.0.0'], [999999999, '999.999.999']];
 for (const [n, text] of versions) {
-  test(`app_version_text(${n}) is ${text}`, async () => {
-    const schema = freshSchema();
-    try {
-      await migrate(db, schema);
-      const r = await db.one('SELECT $1:name.app_version_text($2) AS v', [schema, n]);
-      assert.is(r.v, text);
-    } finally {
-      await drop(schema);
-    }
-  });
+  test(`app_version_text(${n}) is ${text}`, () => withSchema(PREFIX, async (schema) => {
+    await migrate(db, schema);
+    const r = await db.one('SELECT $1:name.app_version_text($2) AS v', [schema, n]);
+    assert.is(r.v, text);
+  }));
 }
 
-test('a table made by the original assignment is upgraded in place, keeping its rows', async () => {
-  const schema = freshSchema();
-  try {
-    await db.none('CREATE SCHEMA $1:name', [schema]);
-    await db.none(`CREATE TABLE $1:name.user_logins (user_id varchar(128), device_type varchar(32), masked_ip varchar(256),
-      masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date)`, [schema]);
-    await db.none(`INSERT INTO $1:name.user_logins VALUES ('u1', 'android', 'm1', 'd1', NULL, 2003000, '2024-01-02'), ('u2', 'iOS', 'm2', 'd2', 'RU', 96000, '2024-01-03')`, [schema]);
-    await migrate(db, schema);
-    const rows = await db.any('SELECT user_id, event_id FROM $1:name.user_logins ORDER BY user_id', [schema]);
-    assert.equal(rows.map((r) => r.user_id), ['u1', 'u2']);
-    assert.ok(rows.every((r) => typeof r.event_id === 'string' && r.event_id.startsWith('legacy-')), 'old rows get an event id');
-    assert.is(new Set(rows.map((r) => r.event_id)).size, 2);
-  } finally {
-    await drop(schema);
-  }
-});
+test('a table made by the original assignment is upgraded in place, keeping its rows', () => withSchema(PREFIX, async (schema) => {
+  await db.none('CREATE SCHEMA $1:name', [schema]);
+  await db.none(`CREATE TABLE $1:name.user_logins (user_id varchar(128), device_type varchar(32), masked_ip varchar(256),
+    masked_device_id varchar(256), locale varchar(32), app_version integer, create_date date)`, [schema]);
+  await db.none(`INSERT INTO $1:name.user_logins VALUES ('u1', 'android', 'm1', 'd1', NULL, 2003000, '2024-01-02'), ('u2', 'iOS', 'm2', 'd2', 'RU', 96000, '2024-01-03')`, [schema]);
+  await migrate(db, schema);
+  const rows = await db.any('SELECT user_id, event_id FROM $1:name.user_logins ORDER BY user_id', [schema]);
+  assert.equal(rows.map((r) => r.user_id), ['u1', 'u2']);
+  assert.ok(rows.every((r) => typeof r.event_id === 'string' && r.event_id.startsWith('legacy-')), 'old rows get an event id');
+  assert.is(new Set(rows.map((r) => r.event_id)).size, 2);
+}));
 
-test('the sink\'s staging table declares exactly the table\'s column types and NOT NULLs', async () => {
-  const schema = freshSchema();
-  try {
-    await migrate(db, schema);
-    const cols = await db.any(`SELECT attname, format_type(atttypid, atttypmod) || CASE WHEN attnotnull THEN ' NOT NULL' ELSE '' END AS decl
-      FROM pg_attribute WHERE attrelid = $1::regclass AND attnum > 0 AND NOT attisdropped`, [`"${schema}".user_logins`]);
-    assert.equal(Object.fromEntries(cols.map((c) => [c.attname, c.decl])), { ...ROW_TYPES });
-  } finally {
-    await drop(schema);
-  }
-});
+test('the sink\'s staging table declares exactly the table\'s column types and NOT NULLs', () => withSchema(PREFIX, async (schema) => {
+  await migrate(db, schema);
+  const cols = await userLoginDeclarations(schema);
+  assert.equal(Object.fromEntries(cols.map((c) => [c.attname, c.decl])), { ...ROW_TYPES });
+}));
 
 /** The SQLSTATE a statement fails with (none: it ran). */
 async function refusedWith(target: Db, sql: string, values: unknown[] = []): Promise<string | undefined> {
@@ -127,10 +90,8 @@ async function refusedWith(target: Db, sql: string, values: unknown[] = []): Pro
 }
 
 test('migrate --roles: the sink role writes batches and reads event_id, and can read or change nothing else', async () => {
-  const schema = freshSchema();
-  const lp = await leastPrivilege(schema);
-  const sink = openDb(lp.sinkUrl, 2);
-  try {
+  const schema = freshSchema(PREFIX);
+  await asRole(schema, 'sink', 2, async (sink) => {
     assert.equal(await migrate(sink, schema), [], 'the sink sees the schema up to date without DDL');
     const write = createWriter(sink, schema);
     const row = { event_id: 'e1', user_id: 'u1', device_type: null, masked_ip: 'a'.repeat(64), masked_device_id: 'b'.repeat(64), locale: null, app_version: null,
@@ -144,17 +105,12 @@ test('migrate --roles: the sink role writes batches and reads event_id, and can 
       `SELECT * FROM "${schema}".pii_audit`, `CREATE TABLE "${schema}".x (i int)`, `SELECT * FROM "${schema}".pii_forget('u1', true, 'r', NULL, 'me')`]) {
       assert.is(await refusedWith(sink, sql), '42501', sql);
     }
-  } finally {
-    await closeDb(sink);
-    await lp.drop();
-  }
+  });
 });
 
 test('migrate --roles: the PII role cannot read a sealed value except through pii_reveal, which writes the audit row', async () => {
-  const schema = freshSchema();
-  const lp = await leastPrivilege(schema);
-  const pii = openDb(lp.piiUrl, 1);
-  try {
+  const schema = freshSchema(PREFIX);
+  await asRole(schema, 'pii', 1, async (pii, lp) => {
     await db.none(`INSERT INTO $1:name.user_logins (event_id, user_id, masked_ip, masked_device_id, create_date, sealed_ip, sealed_device_id)
       VALUES ('e1', 'u1', 'm', 'd', '2026-12-02', $2, $3)`, [schema, Buffer.from([1, 2]), Buffer.from([3])]);
     const t = `"${schema}".user_logins`;
@@ -171,17 +127,12 @@ test('migrate --roles: the PII role cannot read a sealed value except through pi
     assert.is(audit.detail.db_user, lp.roles.pii, 'the audit names the database role that asked');
     assert.is(await refusedWith(pii, 'SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], '  ', null, 'carol']), '23514',
       'a blank reason is refused by pii_audit\'s CHECK, and nothing is handed out');
-  } finally {
-    await closeDb(pii);
-    await lp.drop();
-  }
+  });
 });
 
 test('a sink role meeting pending migrations stops with an error that says to run migrate as the owner', async () => {
-  const schema = freshSchema();
-  const lp = await leastPrivilege(schema);
-  const sink = openDb(lp.sinkUrl, 1);
-  try {
+  const schema = freshSchema(PREFIX);
+  await asRole(schema, 'sink', 1, async (sink) => {
     await db.none('DELETE FROM $1:name.loginpipe_migrations WHERE version = 3', [schema]);
     try {
       await migrate(sink, schema);
@@ -190,14 +141,11 @@ test('a sink role meeting pending migrations stops with an error that says to ru
       assert.is((err as { code?: string }).code, 'db_privileges');
       assert.match((err as Error).message, /run `loginpipe migrate` as the owner/);
     }
-  } finally {
-    await closeDb(sink);
-    await lp.drop();
-  }
+  });
 });
 
 test('`loginpipe migrate --roles` on a schema an earlier migrate made hands its tables and functions to the owner role', async () => {
-  const schema = freshSchema();
+  const schema = freshSchema(PREFIX);
   await migrate(db, schema);
   const tag = randomUUID().replace(/-/g, '').slice(0, 10);
   const roles = { DATABASE_OWNER_ROLE: `lp_owner_${tag}`, DATABASE_SINK_ROLE: `lp_sink_${tag}`, DATABASE_PII_ROLE: `lp_pii_${tag}` };
@@ -216,7 +164,7 @@ test('`loginpipe migrate --roles` on a schema an earlier migrate made hands its 
       has_column_privilege($1, $2, 'event_id', 'SELECT') AS id, has_database_privilege($1, current_database(), 'TEMPORARY') AS temp`, [roles.DATABASE_SINK_ROLE, `"${schema}".user_logins`]);
     assert.equal(sinkGrants, { ins: true, sel: false, id: true, temp: true });
   } finally {
-    await drop(schema);
+    await dropSchema(schema);
     const names = Object.values(roles);
     await db.none('DROP OWNED BY $1:name, $2:name, $3:name', names).catch(() => {});
     await db.none('DROP ROLE IF EXISTS $1:name, $2:name, $3:name', names);

@@ -3,34 +3,31 @@
 // rows Postgres refuses (in the COPY or in the INSERT) are isolated while the rest lands.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { randomUUID } from 'node:crypto';
 import { migrate } from '../../sink/migrate.js';
 import { createWriter } from '../../sink/writer.js';
 import type { UserLoginRow } from '../../sink/rows.js';
-import { closeDb, openDb, type Db } from '../../lib/postgres/db.js';
-import { db, leastPrivilege } from './harness.js';
-
-const freshSchema = () => `t_writer_${randomUUID().slice(0, 8)}`;
-const drop = (schema: string) => db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [schema]);
-const releases = new Map<string, () => Promise<void>>();
+import type { Db } from '../../lib/postgres/db.js';
+import { asRole, db } from './harness.js';
+import { refuseLocaleXX } from './refused-rows.js';
+import { dropSchema, freshSchema, landedRows as landed } from './user-logins-table.js';
 
 /**
- * Migrates the schemas with the roles of `migrate --roles` and returns a pool that logs in as
- * the insert-only sink role: the writer runs as the sink does in production.
+ * Migrates the schemas with the roles of `migrate --roles` and runs `fn` with a pool that logs in
+ * as the insert-only sink role: the writer runs as the sink does in production. The schemas and
+ * roles are dropped afterwards.
  */
-async function asSink(...schemas: string[]): Promise<Db> {
-  const [first, ...more] = schemas as [string, ...string[]];
-  const lp = await leastPrivilege(first);
-  for (const s of more) await migrate(db, s, lp.roles);
-  const sink = openDb(lp.sinkUrl, 2);
-  releases.set(first, async () => {
-    await closeDb(sink);
-    for (const s of more) await drop(s);
-    await lp.drop();
+async function asSink(schemas: [string, ...string[]], fn: (sink: Db) => Promise<void>): Promise<void> {
+  const [first, ...more] = schemas;
+  await asRole(first, 'sink', 2, async (sink, lp) => {
+    try {
+      for (const s of more) await migrate(db, s, lp.roles);
+      await fn(sink);
+    } finally {
+      for (const s of more) await dropSchema(s);
+    }
   });
-  return sink;
 }
-const release = async (schema: string) => { await releases.get(schema)?.(); releases.delete(schema); };
+
 const same = <T>(x: T) => x;
 /** The counts of a write, without the inserted items themselves. */
 const counts = (r: { inserted: number; duplicates: number; rejected: unknown[]; insertedItems: unknown[] }) => {
@@ -46,16 +43,9 @@ function row(i: number, extra: Partial<UserLoginRow> = {}): UserLoginRow {
   };
 }
 
-async function landed(schema: string): Promise<UserLoginRow[]> {
-  const rows = await db.any(`SELECT event_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version,
-    to_char(create_date, 'YYYY-MM-DD') AS create_date, sealed_ip, sealed_device_id, mask_key_id FROM $1:name.user_logins ORDER BY event_id`, [schema]);
-  return rows as UserLoginRow[];
-}
-
 test('hostile text round-trips through COPY unchanged, and NULLs stay NULL', async () => {
-  const schema = freshSchema();
-  try {
-    const sink = await asSink(schema);
+  const schema = freshSchema('t_writer');
+  await asSink([schema], async (sink) => {
     const hostile = ['tab\there', 'new\nline', 'cr\r\nlf', 'back\\slash\\', '\\N', '\\.', 'Zoë 東京 🚀', `'); DROP TABLE x; --`, ''];
     const rows = hostile.map((text, i) => row(i, { user_id: text === '' ? 'u' : text, device_type: i === 8 ? '' : null, locale: text.slice(0, 32) || null }));
     // bytea through COPY: bytes that are COPY's own specials, and an empty value.
@@ -63,15 +53,12 @@ test('hostile text round-trips through COPY unchanged, and NULLs stay NULL', asy
     const result = await createWriter(sink, schema)(rows, same);
     assert.equal(counts(result), { inserted: rows.length, duplicates: 0, rejected: [] });
     assert.equal(await landed(schema), rows);
-  } finally {
-    await release(schema);
-  }
+  });
 });
 
 test('a batch written twice lands once: the second time every row is a duplicate', async () => {
-  const schema = freshSchema();
-  try {
-    const sink = await asSink(schema);
+  const schema = freshSchema('t_writer');
+  await asSink([schema], async (sink) => {
     const write = createWriter(sink, schema);
     const rows = Array.from({ length: 500 }, (_, i) => row(i));
     assert.equal(counts(await write(rows, same)), { inserted: 500, duplicates: 0, rejected: [] });
@@ -79,16 +66,13 @@ test('a batch written twice lands once: the second time every row is a duplicate
     const again = [...rows.slice(250), row(600), row(600)];
     assert.equal(counts(await write(again, same)), { inserted: 1, duplicates: 251, rejected: [] });
     assert.is((await landed(schema)).length, 501);
-  } finally {
-    await release(schema);
-  }
+  });
 });
 
 test('refused rows are split out alone, in the COPY (too long) and in the INSERT (a CHECK), and the rest lands', async () => {
-  const schema = freshSchema();
-  try {
-    const sink = await asSink(schema);
-    await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [schema]);
+  const schema = freshSchema('t_writer');
+  await asSink([schema], async (sink) => {
+    await refuseLocaleXX(schema);
     const rows = Array.from({ length: 200 }, (_, i) => row(i));
     const tooLong = new Set([13, 150]);
     const checked = new Set([77, 78, 199]);
@@ -105,25 +89,20 @@ test('refused rows are split out alone, in the COPY (too long) and in the INSERT
     assert.equal((await landed(schema)).map((r) => r.event_id), rows.filter((r) => !refused.includes(r.event_id)).map((r) => r.event_id));
     // The connections are fine afterwards: the next batch lands normally.
     assert.equal(counts(await createWriter(sink, schema)([row(1000)], same)), { inserted: 1, duplicates: 0, rejected: [] });
-  } finally {
-    await release(schema);
-  }
+  });
 });
 
 test('two schemas written through one pool keep their staging tables apart', async () => {
-  const a = freshSchema();
-  const b = freshSchema();
-  try {
-    const sink = await asSink(a, b);
+  const a = freshSchema('t_writer');
+  const b = freshSchema('t_writer');
+  await asSink([a, b], async (sink) => {
     const writeA = createWriter(sink, a);
     const writeB = createWriter(sink, b);
     await Promise.all([writeA([row(1), row(2)], same), writeB([row(3)], same)]);
     await writeA([row(4)], same);
     assert.equal((await landed(a)).map((r) => r.event_id), ['evt-00001', 'evt-00002', 'evt-00004']);
     assert.equal((await landed(b)).map((r) => r.event_id), ['evt-00003']);
-  } finally {
-    await release(a);
-  }
+  });
 });
 
 test.run();
