@@ -9,7 +9,9 @@ import { sendBodies } from '../../lib/sqs/client.js';
 import { DEAD_LETTER_CODES } from '../../lib/records/dead-letter-codes.js';
 import { migrate } from '../../sink/migrate.js';
 import { HEADER_MESSAGE_ID } from '../../lib/records/headers.js';
-import { createTopics, db, kafka, newWorld, produceRaw, sqs, startLoginpipe, waitUntil, type LoginpipeProcess, type World } from './harness.js';
+import { createTopics, db, newWorld, produce, produceRaw, sqs, startLoginpipe, waitUntil, type LoginpipeProcess, type World } from './harness.js';
+import { loginsSomeRefused, refuseLocaleXX } from './refused-rows.js';
+import { rowCount } from './user-logins-table.js';
 
 interface Sample { name: string; labels: Record<string, string>; value: number }
 
@@ -95,9 +97,8 @@ test('each service\'s /metrics counts exactly the traffic sent through it', asyn
     assert.ok(byCode.size >= 4 && valid > 200, 'the mix has valid events and several kinds of malformed ones');
 
     // Ground truth first: every row in the table.
-    const table = `"${world.schema}".user_logins`;
-    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n === valid, {
-      timeoutMs: 90_000, what: `${valid} rows`, state: async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n,
+    await waitUntil(async () => (await rowCount(world.schema)) === valid, {
+      timeoutMs: 90_000, what: `${valid} rows`, state: () => rowCount(world.schema),
     });
 
     // The lag gauges are sampled at most every few seconds: wait for a reading after the work.
@@ -183,7 +184,7 @@ test('loginpipe run serves all three services\' metrics on one port', async () =
     run = await startLoginpipe('run', world.env);
     const samples = createSampleLogins(77).batch(40, 0);
     await sendBodies(sqs, world.queueUrl, samples.map((x) => x.body));
-    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM "${world.schema}".user_logins`)).n === 40, {
+    await waitUntil(async () => (await rowCount(world.schema)) === 40, {
       timeoutMs: 60_000, what: '40 rows',
     });
     const scrape = await Scrape.of(healthPort(run, 'connector'));
@@ -208,22 +209,14 @@ test('the sink counts rows inserted, already there and refused, and its dead let
     await createTopics(world);
     await migrate(db, world.schema);
     // Refused: a rule only this table has. Already there: rows inserted before the sink starts.
-    await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [world.schema]);
-    const gen = createSampleLogins(9);
-    const events = Array.from({ length: 50 }, (_, i) => {
-      const body = JSON.parse(gen.valid().body) as Record<string, unknown>;
-      if (i % 10 === 3) body.locale = 'XX';
-      return { id: `evt-${i}`, body: JSON.stringify(body), refused: i % 10 === 3, present: i % 10 === 5 };
-    });
+    await refuseLocaleXX(world.schema);
+    const events = loginsSomeRefused(9, 50, (i) => i % 10 === 3).map((e, i) => ({ ...e, present: i % 10 === 5 }));
     for (const e of events.filter((x) => x.present)) {
       await db.none(`INSERT INTO $1:name.user_logins (event_id, user_id, masked_ip, masked_device_id, create_date) VALUES ($2, 'u', 'ip', 'dev', '2026-01-01')`, [world.schema, e.id]);
     }
     await produceRaw(world, events);
     // Two records on the clean topic that are not clean records.
-    const producer = kafka.producer();
-    await producer.connect();
-    await producer.send({ topic: world.env.CLEAN_TOPIC!, messages: ['junk-1', 'junk-2'].map((id) => ({ key: id, value: `not avro ${id}`, headers: { [HEADER_MESSAGE_ID]: id } })) });
-    await producer.disconnect();
+    await produce(world.env.CLEAN_TOPIC!, ['junk-1', 'junk-2'].map((id) => ({ key: id, value: `not avro ${id}`, headers: { [HEADER_MESSAGE_ID]: id } })));
 
     const sink = await startLoginpipe('sink', world.env, { SINK_BATCH_SIZE: '20' });
     services.push(sink);
@@ -246,7 +239,7 @@ test('the sink counts rows inserted, already there and refused, and its dead let
     assert.is(s.value('loginpipe_dead_letters_total', { code: 'rejected_by_database' }), refused);
     assert.is(s.value('loginpipe_dead_letters_total', { code: 'invalid_avro' }), 2);
     assert.is(s.value('loginpipe_end_to_end_seconds_count'), inserted, 'latency observed for inserted rows only');
-    assert.is((await db.one(`SELECT count(*)::int AS n FROM "${world.schema}".user_logins`)).n, inserted + present, 'the table agrees');
+    assert.is(await rowCount(world.schema), inserted + present, 'the table agrees');
   } finally {
     await Promise.all(services.map((x) => x.stop()));
     await world.cleanup();

@@ -7,7 +7,7 @@ import avro from 'avsc';
 import { SchemaRegistry } from '../../lib/registry/client.js';
 import { createUserLoginEncoder, subjectFor } from '../../lib/records/user-login.js';
 import { frame } from '../../lib/records/wire-format.js';
-import { createTopics, db, kafka, newWorld, startLoginpipe, waitUntil, type LoginpipeProcess } from './harness.js';
+import { createTopics, db, newWorld, produce, startLoginpipe, waitUntil, type LoginpipeProcess } from './harness.js';
 
 // schemas/user-login.avsc as it was before the PII fields: the writer of older records.
 const FIRST_VERSION = {
@@ -36,19 +36,10 @@ test('the sink stores records of the first schema version (new columns NULL) and
     const base = { user_id: 'u-1', device_type: 'ios', masked_ip: 'a'.repeat(64), masked_device_id: 'b'.repeat(64), locale: null, app_version: '1.2.3', login_time: Date.UTC(2026, 11, 1) };
     const sealedIp = Buffer.from('01' + 'cd'.repeat(60), 'hex');
     const sealedDevice = Buffer.from('01' + 'ef'.repeat(70), 'hex');
-    const producer = kafka.producer();
-    await producer.connect();
-    try {
-      await producer.send({
-        topic: world.env.CLEAN_TOPIC!,
-        messages: [
-          { key: 'u-1', value: frame(oldId, oldType.toBuffer({ ...base, event_id: 'old-1' })) },
-          { key: 'u-1', value: encodeNew({ ...base, event_id: 'new-1', sealed_ip: sealedIp, sealed_device_id: sealedDevice, mask_key_id: 'k-2026' }) },
-        ],
-      });
-    } finally {
-      await producer.disconnect();
-    }
+    await produce(world.env.CLEAN_TOPIC!, [
+      { key: 'u-1', value: frame(oldId, oldType.toBuffer({ ...base, event_id: 'old-1' })) },
+      { key: 'u-1', value: encodeNew({ ...base, event_id: 'new-1', sealed_ip: sealedIp, sealed_device_id: sealedDevice, mask_key_id: 'k-2026' }) },
+    ]);
     sink = await startLoginpipe('sink', world.env);
     const table = `"${world.schema}".user_logins`;
     await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n >= 2, { timeoutMs: 60_000, what: 'both rows' });

@@ -2,9 +2,10 @@
 // not hold up its batch.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { createSampleLogins } from '../../cli/sample-logins.js';
 import { readTopicUntil } from '../../lib/kafka/topic-reader.js';
-import { createTopics, db, kafka, leastPrivilege, newWorld, produceRaw, startLoginpipe, waitUntil } from './harness.js';
+import { createTopics, kafka, leastPrivilege, newWorld, produceRaw, startLoginpipe, waitUntil } from './harness.js';
+import { loginsSomeRefused, refuseLocaleXX } from './refused-rows.js';
+import { landedRows, rowCount } from './user-logins-table.js';
 
 test('a row Postgres rejects goes to the dead-letter topic as rejected_by_database and the rest land', async () => {
   const world = await newWorld('reject');
@@ -16,21 +17,15 @@ test('a row Postgres rejects goes to the dead-letter topic as rejected_by_databa
     // The sink runs as the insert-only role of `migrate --roles`.
     const lp = await leastPrivilege(world.schema);
     dropRoles = lp.drop;
-    await db.none(`ALTER TABLE $1:name.user_logins ADD CONSTRAINT no_xx_locale CHECK (locale IS DISTINCT FROM 'XX')`, [world.schema]);
+    await refuseLocaleXX(world.schema);
 
-    const gen = createSampleLogins(5);
-    const events = Array.from({ length: 60 }, (_, i) => {
-      const body = JSON.parse(gen.valid().body) as Record<string, unknown>;
-      if (i % 20 === 7) body.locale = 'XX';
-      return { id: `evt-${i}`, body: JSON.stringify(body), refused: i % 20 === 7 };
-    });
+    const events = loginsSomeRefused(5, 60, (i) => i % 20 === 7);
     await produceRaw(world, events);
     services.push(await startLoginpipe('sink', world.env, { SINK_BATCH_SIZE: '25', DATABASE_URL: lp.sinkUrl }));
     services.push(await startLoginpipe('processor', world.env));
 
     const refused = events.filter((e) => e.refused).map((e) => e.id).sort();
-    const table = `"${world.schema}".user_logins`;
-    await waitUntil(async () => (await db.one(`SELECT count(*)::int AS n FROM ${table}`)).n === events.length - refused.length, {
+    await waitUntil(async () => (await rowCount(world.schema)) === events.length - refused.length, {
       timeoutMs: 30_000, what: 'the accepted rows',
     });
     const dead = await readTopicUntil(kafka, world.env.DLQ_TOPIC!, (r) => r.length >= refused.length, { timeoutMs: 20_000 });
@@ -41,7 +36,7 @@ test('a row Postgres rejects goes to the dead-letter topic as rejected_by_databa
       assert.ok((d.headers['error.message'] ?? '').includes('no_xx_locale'), d.headers['error.message']);
       assert.is(d.value![0], 0, 'the dead letter carries the clean record as it was (wire format)');
     }
-    const landed = await db.map(`SELECT event_id FROM ${table} ORDER BY event_id`, [], (r: { event_id: string }) => r.event_id);
+    const landed = (await landedRows(world.schema)).map((r) => r.event_id);
     assert.equal(landed, events.filter((e) => !e.refused).map((e) => e.id).sort());
   } finally {
     await Promise.all(services.map((s) => s.stop()));
