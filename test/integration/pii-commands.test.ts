@@ -4,7 +4,6 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,6 +12,7 @@ import { BatchSealer, importSealingKey, sealText, sealV1 } from '../../lib/pii/h
 import { keyFingerprint } from '../../lib/pii/settings.js';
 import { generateKeyFiles } from '../../cli/pii/keys.js';
 import { db, leastPrivilege, newWorld, waitUntil, type World } from './harness.js';
+import { hmac } from './oracles.js';
 
 const CLI = join(ROOT, 'dist', 'cli', 'main.js');
 const scratch = mkdtempSync(join(tmpdir(), 'loginpipe-pii-cmd-'));
@@ -21,21 +21,27 @@ const wrongKeys = generateKeyFiles(join(scratch, 'wrong'));
 const sealing = importSealingKey(Buffer.from(keys.publicKey, 'base64'));
 const OLD_KEY = Buffer.alloc(32, 1);
 const NEW_KEY = Buffer.alloc(32, 2);
-const hmac = (key: Buffer, v: string) => createHmac('sha256', key).update(v, 'utf8').digest('hex');
 
 /** The commands run as the PII role of migrate --roles: it may only execute the PII functions. */
 const piiUrls = new Map<string, string>();
 
+const commandEnv = (world: World, env: Record<string, string>) => ({
+  PATH: process.env.PATH ?? '', DATABASE_URL: piiUrls.get(world.schema)!, DATABASE_SCHEMA: world.schema, PII_RECOVERY_PRIVATE_KEY_FILE: keys.privatePath, ...env,
+});
+
 function run(world: World, args: string[], env: Record<string, string> = {}) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
-    env: { PATH: process.env.PATH ?? '', DATABASE_URL: piiUrls.get(world.schema)!, DATABASE_SCHEMA: world.schema, PII_RECOVERY_PRIVATE_KEY_FILE: keys.privatePath, ...env },
-    encoding: 'utf8', timeout: 60_000,
-  });
+  const r = spawnSync(process.execPath, [CLI, ...args], { env: commandEnv(world, env), encoding: 'utf8', timeout: 60_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 /** sealed: true (the default) seals in the current format, 'v1' in the first one (one context per value). */
 interface Login { event_id: string; user_id: string; ip: string; device_id: string; sealed?: boolean | 'v1' }
+
+// The logins most cases start from, two of u1's and one of u2's; a case that needs another writes
+// it out beside them.
+const E1: Login = { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' };
+const E2: Login = { event_id: 'e2', user_id: 'u1', ip: '192.0.2.9', device_id: 'dev-bbb' };
+const E3: Login = { event_id: 'e3', user_id: 'u2', ip: '198.51.100.1', device_id: 'dev-ccc' };
 
 /**
  * Writes rows as the sink would for records the processor made with OLD_KEY: the current format's
@@ -56,6 +62,17 @@ async function insertLogins(world: World, logins: Login[]): Promise<void> {
   }
 }
 
+/**
+ * Runs a command with the wrong private key and checks what every command owes then: exit 1, and
+ * an error line for each row whose sealed value does not open.
+ */
+function runWithWrongKey(world: World, args: string[], eventIds: string[], env: Record<string, string> = {}) {
+  const r = run(world, args, { ...env, PII_RECOVERY_PRIVATE_KEY_FILE: wrongKeys.privatePath });
+  assert.is(r.code, 1);
+  for (const id of eventIds) assert.ok(r.stderr.includes(`event ${id}: sealed value does not open`), r.stderr);
+  return r;
+}
+
 async function withWorld(label: string, fn: (w: World) => Promise<void>) {
   const world = await newWorld(label);
   const lp = await leastPrivilege(world.schema);
@@ -71,11 +88,7 @@ async function withWorld(label: string, fn: (w: World) => Promise<void>) {
 const audits = (w: World) => db.any(`SELECT action, os_user, requested_by, reason, event_ids, fields, detail FROM $1:name.pii_audit ORDER BY id`, [w.schema]);
 
 test('reveal by event id prints the clear values (old and current sealed format) and leaves an audit row naming them', () => withWorld('reveal-ids', async (w) => {
-  await insertLogins(w, [
-    { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' },
-    { event_id: 'e2', user_id: 'u1', ip: '2001:db8::7', device_id: 'dev-bbb', sealed: 'v1' },
-    { event_id: 'e3', user_id: 'u2', ip: '198.51.100.1', device_id: 'dev-ccc' },
-  ]);
+  await insertLogins(w, [E1, { ...E2, ip: '2001:db8::7', sealed: 'v1' }, E3]);
   const r = run(w, ['reveal', '--event-id', 'e1', '--event-id', 'e2', '--reason', 'ticket 42', '--requested-by', 'alice', '--json']);
   assert.is(r.code, 0, r.stderr);
   const got = JSON.parse(r.stdout) as { results: { event_id: string; ip: string; device_id: string }[] };
@@ -92,11 +105,8 @@ test('reveal by event id prints the clear values (old and current sealed format)
 }));
 
 test('reveal by user id and by masked ip select the right rows; text output has one line per row', () => withWorld('reveal-sel', async (w) => {
-  await insertLogins(w, [
-    { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' },
-    { event_id: 'e2', user_id: 'u2', ip: '203.0.113.5', device_id: 'dev-bbb' },
-    { event_id: 'e3', user_id: 'u2', ip: '198.51.100.1', device_id: 'dev-ccc' },
-  ]);
+  // e2 shares e1's address and e3's user.
+  await insertLogins(w, [E1, { ...E2, user_id: 'u2', ip: '203.0.113.5' }, E3]);
   const byUser = run(w, ['reveal', '--user-id', 'u2', '--reason', 'r']);
   assert.is(byUser.code, 0, byUser.stderr);
   assert.equal(byUser.stdout.trim().split('\n'), ['e2\tu2\tip=203.0.113.5\tdevice_id=dev-bbb', 'e3\tu2\tip=198.51.100.1\tdevice_id=dev-ccc']);
@@ -107,11 +117,9 @@ test('reveal by user id and by masked ip select the right rows; text output has 
 }));
 
 test('reveal with the wrong private key prints nothing clear, an error per row, exits 1; the audit names the rows handed out', () => withWorld('reveal-wrong', async (w) => {
-  await insertLogins(w, [{ event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' }, { event_id: 'e2', user_id: 'u1', ip: '192.0.2.9', device_id: 'dev-bbb' }]);
-  const r = run(w, ['reveal', '--user-id', 'u1', '--reason', 'r'], { PII_RECOVERY_PRIVATE_KEY_FILE: wrongKeys.privatePath });
-  assert.is(r.code, 1);
+  await insertLogins(w, [E1, E2]);
+  const r = runWithWrongKey(w, ['reveal', '--user-id', 'u1', '--reason', 'r'], ['e1', 'e2']);
   assert.is(r.stdout, '');
-  for (const id of ['e1', 'e2']) assert.ok(r.stderr.includes(`event ${id}: sealed value does not open`), r.stderr);
   for (const clear of ['203.0.113.5', 'dev-aaa', '192.0.2.9', 'dev-bbb']) assert.not.ok(r.stderr.includes(clear));
   const a = await audits(w);
   assert.is(a.length, 1);
@@ -121,11 +129,7 @@ test('reveal with the wrong private key prints nothing clear, an error per row, 
 }));
 
 test('a sealed value copied onto another row of its batch (same HPKE context) does not open there; a row without sealed values says so', () => withWorld('reveal-moved', async (w) => {
-  await insertLogins(w, [
-    { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' },
-    { event_id: 'e2', user_id: 'u1', ip: '192.0.2.9', device_id: 'dev-bbb' },
-    { event_id: 'e3', user_id: 'u1', ip: '192.0.2.10', device_id: 'dev-ccc', sealed: false },
-  ]);
+  await insertLogins(w, [E1, E2, { event_id: 'e3', user_id: 'u1', ip: '192.0.2.10', device_id: 'dev-ccc', sealed: false }]);
   await db.none(`UPDATE $1:name.user_logins SET sealed_ip = (SELECT sealed_ip FROM $1:name.user_logins WHERE event_id = 'e1') WHERE event_id = 'e2'`, [w.schema]);
   const r = run(w, ['reveal', '--user-id', 'u1', '--reason', 'r', '--json']);
   assert.is(r.code, 1);
@@ -137,7 +141,7 @@ test('a sealed value copied onto another row of its batch (same HPKE context) do
 }));
 
 test('reveal refuses to run without a reason (exit 2) and audits nothing', () => withWorld('reveal-noreason', async (w) => {
-  await insertLogins(w, [{ event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' }]);
+  await insertLogins(w, [E1]);
   const r = run(w, ['reveal', '--event-id', 'e1']);
   assert.is(r.code, 2);
   assert.ok(r.stderr.includes('--reason'), r.stderr);
@@ -146,7 +150,7 @@ test('reveal refuses to run without a reason (exit 2) and audits nothing', () =>
 }));
 
 test('pii_audit is append-only: UPDATE, DELETE and TRUNCATE are refused', () => withWorld('audit-append', async (w) => {
-  await insertLogins(w, [{ event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' }]);
+  await insertLogins(w, [E1]);
   assert.is(run(w, ['reveal', '--event-id', 'e1', '--reason', 'r']).code, 0);
   for (const sql of ['UPDATE $1:name.pii_audit SET reason = \'nothing\'', 'DELETE FROM $1:name.pii_audit', 'TRUNCATE $1:name.pii_audit']) {
     try {
@@ -191,7 +195,7 @@ test('rekey killed with SIGKILL mid-run resumes: a second run finishes, every ro
     [w.schema, logins.map((l) => l.event_id), logins.map((l) => l.user_id), logins.map((l) => hmac(OLD_KEY, l.ip)), logins.map((l) => hmac(OLD_KEY, l.device_id)),
       logins.map(() => '2026-12-01'), logins.map((l) => sealText(sealing, l.ip, l.event_id)), logins.map((l) => sealText(sealing, l.device_id, l.event_id)), logins.map(() => keyFingerprint(OLD_KEY))],
   );
-  const env = { PATH: process.env.PATH ?? '', DATABASE_URL: piiUrls.get(w.schema)!, DATABASE_SCHEMA: w.schema, PII_RECOVERY_PRIVATE_KEY_FILE: keys.privatePath, PII_HMAC_KEY: NEW_KEY.toString('base64') };
+  const env = commandEnv(w, { PII_HMAC_KEY: NEW_KEY.toString('base64') });
   const child = spawn(process.execPath, [CLI, 'rekey', '--reason', 'rotation', '--batch-size', '5'], { env, stdio: 'ignore' });
   const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()));
   const newId = keyFingerprint(NEW_KEY);
@@ -221,21 +225,15 @@ test('rekey killed with SIGKILL mid-run resumes: a second run finishes, every ro
 }));
 
 test('rekey with the wrong private key changes nothing, reports each row, exits 1', () => withWorld('rekey-wrong', async (w) => {
-  await insertLogins(w, [{ event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' }]);
-  const r = run(w, ['rekey', '--reason', 'r'], { PII_HMAC_KEY: NEW_KEY.toString('base64'), PII_RECOVERY_PRIVATE_KEY_FILE: wrongKeys.privatePath });
-  assert.is(r.code, 1);
-  assert.ok(r.stderr.includes('event e1: sealed value does not open'), r.stderr);
+  await insertLogins(w, [E1]);
+  runWithWrongKey(w, ['rekey', '--reason', 'r'], ['e1'], { PII_HMAC_KEY: NEW_KEY.toString('base64') });
   const row = await db.one(`SELECT masked_ip, mask_key_id FROM $1:name.user_logins`, [w.schema]);
   assert.is(row.masked_ip, hmac(OLD_KEY, '203.0.113.5'));
   assert.is(row.mask_key_id, keyFingerprint(OLD_KEY));
 }));
 
 test('forget clears a user\'s sealed values (masks stay), then reveal has nothing; --delete-rows deletes; both audited', () => withWorld('forget', async (w) => {
-  await insertLogins(w, [
-    { event_id: 'e1', user_id: 'u1', ip: '203.0.113.5', device_id: 'dev-aaa' },
-    { event_id: 'e2', user_id: 'u1', ip: '192.0.2.9', device_id: 'dev-bbb' },
-    { event_id: 'e3', user_id: 'u2', ip: '198.51.100.1', device_id: 'dev-ccc' },
-  ]);
+  await insertLogins(w, [E1, E2, E3]);
   const f = run(w, ['forget', '--user-id', 'u1', '--reason', 'erasure request 17']);
   assert.is(f.code, 0, f.stderr);
   const rows = await db.any(`SELECT event_id, sealed_ip, sealed_device_id, masked_ip FROM $1:name.user_logins ORDER BY event_id`, [w.schema]);
