@@ -4,7 +4,7 @@ import type { Logger } from '../observability/log.js';
 import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
 import { errorMessage } from '../runtime/errors.js';
 import { kafkaSecurityOptions, type KafkaSecurityConfig } from './security.js';
-import { kafkajsLevel } from './kafkajs-levels.js';
+import { kafkajsFields, kafkajsLevel } from './kafkajs-levels.js';
 import { noteKafkajsEntry } from './broker-refusals.js';
 
 // Node's CommonJS interop does not see this one as a named export of kafkajs.
@@ -27,7 +27,8 @@ export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts:
     logCreator: () => ({ namespace, level, log: entry }: LogEntry) => {
       noteKafkajsEntry(entry);
       const { message, timestamp: _t, logger: _l, ...extra } = entry;
-      kafkaLog[kafkajsLevel({ level, message, error: (extra as { error?: unknown }).error })]({ namespace, ...extra }, message);
+      const written = kafkajsLevel({ level, message, error: (extra as { error?: unknown }).error });
+      kafkaLog[written]({ namespace, ...kafkajsFields(written, extra) }, message);
     },
     retry: opts.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
   });

@@ -5,7 +5,8 @@
 // reads as failures. Those conditions are written at debug (routine) or warn (worth seeing when
 // they persist: a broker that refuses connections), and everything else keeps kafkajs's level.
 // If a retried condition does not clear, the caller's own error says so: kafkajs gives up with an
-// error that loginpipe logs (and a service rides out as an outage).
+// error that loginpipe logs (and a service rides out as an outage). Below error, the stack kafkajs
+// attaches is left out (kafkajsFields).
 //
 // Entries are recognised by text, because that is all a log entry carries: the broker's answer is
 // in `error` (a "Response <Api>" line) or inside `message` (a crash, a failed send). The texts are
@@ -89,6 +90,22 @@ export function kafkajsLevel(entry: { level: number; message?: unknown; error?: 
   if (found === undefined) return own;
   if (STOPPED.some((start) => textOf(entry.message).startsWith(start)) && RANK[found] < RANK.warn) found = 'warn';
   return RANK[found] < RANK[own] ? found : own;
+}
+
+/**
+ * The fields to write beside an entry written at `level`: kafkajs's own, without the stack it
+ * attaches, unless the entry stays at error. Below error the entry reports a condition kafkajs
+ * retries, or a consumer crash on one. kafkajs restarts such a crash (consumer/index.js restarts
+ * after KafkaJSNumberOfRetriesExceeded or on a cause marked retriable, and loginpipe sets no
+ * restartOnFailure) and says so in its next line, "Restarting the consumer in ...". Whether it
+ * did is loginpipe's own "consumer crashed" line (watchConsumer in client.ts), at error when it
+ * did not. The stack walks kafkajs's internals and tells an operator nothing the message does
+ * not; at error it stays, for a bug report.
+ */
+export function kafkajsFields(level: LogLevelName, extra: Record<string, unknown>): Record<string, unknown> {
+  if (level === 'error' || !('stack' in extra)) return extra;
+  const { stack: _stack, ...rest } = extra;
+  return rest;
 }
 
 // kafkajs passes strings, but once in a while an Error (brokerPool logs `e` as the message).

@@ -2,9 +2,10 @@
 // debug or warn; everything else keeps kafkajs's level.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { logLevel } from 'kafkajs';
-import { TRANSIENT, kafkajsLevel, type LogLevelName } from '../../lib/kafka/kafkajs-levels.js';
+import { TRANSIENT, kafkajsFields, kafkajsLevel, type LogLevelName } from '../../lib/kafka/kafkajs-levels.js';
 
 const { ERROR, WARN, INFO, DEBUG, NOTHING } = logLevel;
 const response = (api: string) => `Response ${api}(key: 10, version: 2)`;
@@ -56,8 +57,55 @@ for (const c of cases) {
   });
 }
 
+// What is written beside the message: kafkajs's fields, its stack only on a line left at error.
+const STACK = 'KafkaJSNumberOfRetriesExceeded: ...\n    at Runner.start (node_modules/kafkajs/src/consumer/runner.js:84:5)';
+const fieldCases: { name: string; entry: { level: number; message: string; extra: Record<string, unknown> }; want: { level: LogLevelName; fields: Record<string, unknown> } }[] = [
+  // What `npm run demo` printed on a fresh clone, at warn with this stack, just after the broker started.
+  {
+    name: 'a crash on a coordinator still loading',
+    entry: { level: ERROR, message: "Crash: KafkaJSNumberOfRetriesExceeded: The coordinator is loading and hence can't process requests for this group", extra: { groupId: 'g', retryCount: 5, stack: STACK } },
+    want: { level: 'warn', fields: { groupId: 'g', retryCount: 5 } },
+  },
+  {
+    name: 'a crash on a refused connection',
+    entry: { level: ERROR, message: 'Crash: KafkaJSConnectionError: Connection error: connect ECONNREFUSED 127.0.0.1:9092', extra: { groupId: 'g', stack: STACK } },
+    want: { level: 'warn', fields: { groupId: 'g' } },
+  },
+  {
+    name: 'a crash on a real cause',
+    entry: { level: ERROR, message: 'Crash: KafkaJSProtocolError: Not authorized to access group: Group authorization failed', extra: { groupId: 'g', stack: STACK } },
+    want: { level: 'error', fields: { groupId: 'g', stack: STACK } },
+  },
+  {
+    name: 'a restart, which carries no stack',
+    entry: { level: ERROR, message: 'Restarting the consumer in 300ms', extra: { groupId: 'g', retryTime: 300 } },
+    want: { level: 'warn', fields: { groupId: 'g', retryTime: 300 } },
+  },
+  {
+    name: 'a routine broker answer',
+    entry: { level: ERROR, message: response('JoinGroup'), extra: { error: 'The group coordinator is not available', stack: STACK } },
+    want: { level: 'debug', fields: { error: 'The group coordinator is not available' } },
+  },
+];
+
+for (const c of fieldCases) {
+  test(`kafkajs entry fields: ${c.name} -> ${c.want.level}${'stack' in c.want.fields ? ' with' : ' without'} the stack`, () => {
+    const level = kafkajsLevel({ level: c.entry.level, message: c.entry.message, error: c.entry.extra.error });
+    assert.is(level, c.want.level);
+    assert.equal(kafkajsFields(level, c.entry.extra), c.want.fields);
+  });
+}
+
+// Dropping the stack of a crash below error rests on kafkajs restarting it: after retries ran out,
+// or on a cause it marks retriable, as it marks the coordinator loading.
+test('kafkajs restarts a consumer that crashed after its retries or on a retriable cause', () => {
+  const source = readFileSync(createRequire(import.meta.url).resolve('kafkajs/src/consumer/index.js'), 'utf8');
+  assert.ok(source.includes("e.name === 'KafkaJSNumberOfRetriesExceeded' || getOriginalCause(e).retriable === true"), 'the restart rule in consumer/index.js');
+  assert.is(kafkajsErrors.find((e) => e.type === 'GROUP_LOAD_IN_PROGRESS')?.retriable, true);
+});
+
 // The texts are kafkajs's own messages: an upgrade that rewords one must fail here.
-const kafkajsErrors = (createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: { type: string; message: string }[] }).errorCodes;
+const kafkajsErrors = (createRequire(import.meta.url)('kafkajs/src/protocol/error.js') as { errorCodes: { type: string; message: string; retriable: boolean }[] }).errorCodes;
 for (const c of TRANSIENT.filter((t) => /^[A-Z_]+$/.test(t.type))) {
   test(`the text for ${c.type} is in kafkajs's message for it`, () => {
     const known = kafkajsErrors.find((e) => e.type === c.type);
