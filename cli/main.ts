@@ -4,9 +4,7 @@ import { ConfigError } from '../lib/runtime/config.js';
 import { errorMessage } from '../lib/runtime/errors.js';
 import { commandHelp, parseCommandLine, programHelp, UsageError, type Command } from './args.js';
 import { COMMANDS } from './commands.js';
-import { dropKafkajsNegativeTimeoutWarnings } from '../lib/kafka/negative-timeout-warning.js';
 
-dropKafkajsNegativeTimeoutWarnings();
 
 const PROGRAM = 'loginpipe';
 

@@ -6,6 +6,7 @@ import { errorMessage } from '../runtime/errors.js';
 import { kafkaSecurityOptions, type KafkaSecurityConfig } from './security.js';
 import { kafkajsFields, kafkajsLevel } from './kafkajs-levels.js';
 import { noteKafkajsEntry } from './broker-refusals.js';
+import { dropKafkajsNegativeTimeoutWarnings } from './negative-timeout-warning.js';
 
 // Node's CommonJS interop does not see this one as a named export of kafkajs.
 const { ConfigResourceTypes } = kafkajs;
@@ -17,6 +18,8 @@ export interface KafkaConfig extends KafkaSecurityConfig {
 
 /** `retry` replaces the client's retry policy: a tool or test may want to fail fast. */
 export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts: { retry?: RetryOptions } = {}): Kafka {
+  // Wherever a client is made (services, tools, tests, benchmarks), not only in the CLI.
+  dropKafkajsNegativeTimeoutWarnings();
   const kafkaLog = log.child({ component: 'kafkajs' });
   return new Kafka({
     clientId: `${cfg.clientId}-${suffix}`,
