@@ -4,6 +4,10 @@ import { ConfigError } from '../lib/runtime/config.js';
 import { errorMessage } from '../lib/runtime/errors.js';
 import { commandHelp, parseCommandLine, programHelp, UsageError, type Command } from './args.js';
 import { COMMANDS } from './commands.js';
+import { dropKafkajsNegativeTimeoutWarnings } from '../lib/kafka/negative-timeout-warning.js';
+
+// Also for the stack's own probes, which make kafkajs clients without createKafka.
+dropKafkajsNegativeTimeoutWarnings();
 
 
 const PROGRAM = 'loginpipe';
