@@ -197,7 +197,7 @@ export async function secureStackDown(log: Log = () => {}): Promise<void> {
   const proxy = await proxyPid();
   if (proxy !== undefined) {
     log(`stopping the registry proxy (pid ${proxy})`);
-    await stopPid(proxy, [PROXY_MARKER], { graceMs: 5_000 });
+    await stopPid(proxy, [PROXY_MARKER, PROXY_DIR], { graceMs: 5_000 });
   }
 }
 
@@ -216,7 +216,7 @@ export async function secureStackStatus(): Promise<SecureStatus[]> {
 }
 
 const proxyPidFile = join(PROXY_DIR, 'proxy.pid');
-const proxyPid = () => findPid(proxyPidFile, [PROXY_MARKER]);
+const proxyPid = () => findPid(proxyPidFile, [PROXY_MARKER, PROXY_DIR]);
 
 async function startProxy(): Promise<{ url: string; caFile: string; userInfo: string }> {
   if (await tcpOpen(HOST, SECURE_PORTS.registry)) throw new Error(`port ${SECURE_PORTS.registry} is taken; the secure stack's registry proxy needs it`);

@@ -91,13 +91,28 @@ export function aclEntries(grants: AclGrant[]): AclEntry[] {
 
 /**
  * Creates the grants' ACL bindings (creating one that exists changes nothing) and reads them
- * back: returns those the broker does not list afterwards, which should be none.
+ * back: returns those the broker still does not list after `settleMs`, which should be none.
  */
-export async function applyAcls(admin: Admin, grants: AclGrant[]): Promise<AclEntry[]> {
+export async function applyAcls(admin: Admin, grants: AclGrant[], settleMs = 15_000): Promise<AclEntry[]> {
   const wanted = aclEntries(grants);
   await admin.createAcls({ acl: wanted });
-  const have = new Set((await currentAcls(admin)).map(aclKey));
-  return wanted.filter((e) => !have.has(aclKey(e)));
+  return aclsNotYet(admin, wanted, 'listed', settleMs);
+}
+
+/**
+ * Waits until the broker lists all of `entries` (or none of them, for 'gone'); returns those
+ * still not so after `settleMs`. In KRaft the controller takes an ACL change and each broker
+ * learns it from the metadata log a moment later, so a broker asked at once may still answer
+ * (and authorise) as before.
+ */
+export async function aclsNotYet(admin: Admin, entries: AclEntry[], state: 'listed' | 'gone', settleMs = 15_000): Promise<AclEntry[]> {
+  const deadline = Date.now() + settleMs;
+  for (;;) {
+    const have = new Set((await currentAcls(admin)).map(aclKey));
+    const notYet = entries.filter((e) => have.has(aclKey(e)) === (state === 'gone'));
+    if (notYet.length === 0 || Date.now() >= deadline) return notYet;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
 
 async function currentAcls(admin: Admin): Promise<AclEntry[]> {

@@ -10,7 +10,7 @@ import { randomUUID } from 'node:crypto';
 import kafkajs, { type AclEntry, type Kafka } from 'kafkajs';
 import { secureUp } from '../../stack/stack.js';
 import { readEnvFile, SECURE_NAMES, type SecureStack } from '../../stack/secure-stack.js';
-import { applyAcls, serviceAcls } from '../../lib/kafka/acls.js';
+import { aclsNotYet, applyAcls, serviceAcls } from '../../lib/kafka/acls.js';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { kafkaSettings, registrySettings } from '../../lib/runtime/settings.js';
 import { createKafka, withAdmin } from '../../lib/kafka/client.js';
@@ -34,8 +34,14 @@ const silent = createLogger({ level: 'silent' });
 const clientAs = (who: keyof typeof env, retries = 2): Kafka => createKafka(loadSettings(kafkaSettings, env[who]), silent, `secure-test-${who}`, { retry: { retries } });
 
 test.before(async () => {
-  ({ secure: stack } = await secureUp());
-  for (const who of Object.keys(env) as (keyof typeof env)[]) env[who] = await readEnvFile(stack.envFiles[who]);
+  try {
+    ({ secure: stack } = await secureUp());
+    for (const who of Object.keys(env) as (keyof typeof env)[]) env[who] = await readEnvFile(stack.envFiles[who]);
+  } catch (err) {
+    // uvu counts the suite's tests as failed but does not print a hook's error: say it here.
+    console.error('the secure stack did not come up:', err);
+    throw err;
+  }
 });
 
 test('the whole pipeline runs on the secure stack, each service as its own principal, each event once', async () => {
@@ -93,11 +99,14 @@ async function refusal(fn: () => Promise<unknown>): Promise<{ type: string; mess
 test('the connector is refused reading the clean topic', async () => {
   // A group it may use, so that only the topic is at stake.
   const group = `probe-connector-${randomUUID().slice(0, 8)}`;
-  const groupAcl = {
+  const groupAcl: AclEntry = {
     resourceType: AclResourceTypes.GROUP, resourceName: group, resourcePatternType: ResourcePatternTypes.LITERAL,
     principal: SECURE_NAMES.principals.connector, host: '*', operation: AclOperationTypes.READ, permissionType: AclPermissionTypes.ALLOW,
   };
-  await withAdmin(clientAs('admin'), (a) => a.createAcls({ acl: [groupAcl] }));
+  await withAdmin(clientAs('admin'), async (a) => {
+    await a.createAcls({ acl: [groupAcl] });
+    assert.equal(await aclsNotYet(a, [groupAcl], 'listed'), [], 'the broker lists the group ACL');
+  });
   const consumer = clientAs('connector').consumer({ groupId: group });
   try {
     await consumer.connect();
@@ -148,7 +157,10 @@ async function refusedWithout(admin: Kafka, prefixAcl: (operation: number) => Ac
   // and kafkajs reports KafkaJSGroupCoordinatorNotFound.
   for (const missing of [['Write'], ['Write', 'Describe']]) {
     const ops = missing.map((m) => (m === 'Write' ? AclOperationTypes.WRITE : AclOperationTypes.DESCRIBE));
-    await withAdmin(admin, (a) => a.deleteAcls({ filters: ops.map(prefixAcl) }));
+    await withAdmin(admin, async (a) => {
+      await a.deleteAcls({ filters: ops.map(prefixAcl) });
+      assert.equal(await aclsNotYet(a, ops.map(prefixAcl), 'gone'), [], 'the broker no longer lists them');
+    });
     const refused = spawnLoginpipe('processor', { ...env.processor, LOG_LEVEL: 'info' });
     const code = await Promise.race([refused.exited, new Promise<string>((r) => setTimeout(() => r('still running'), 120_000).unref())]);
     if (code === 'still running') await refused.stop();
