@@ -3,7 +3,7 @@
 // before it expires, so that no request goes out with a token about to lapse on the way; callers
 // that ask while a fetch is under way share it (one request to the endpoint, not one per caller).
 import { PipelineError } from '../runtime/errors.js';
-import { sendHttp } from '../registry/http-request.js';
+import { sendHttp } from '../http/request.js';
 
 export interface ClientCredentials {
   tokenUrl: string;

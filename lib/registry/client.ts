@@ -10,7 +10,7 @@
 // - it answers about the record (404 on an id): the record's problem, final.
 import { rootCertificates } from 'node:tls';
 import { PipelineError } from '../runtime/errors.js';
-import { isCertificateError, sendHttp } from './http-request.js';
+import { isCertificateError, sendHttp } from '../http/request.js';
 import { ClientCredentialsToken } from '../auth/oauth-token.js';
 import type { Parsed } from '../runtime/config.js';
 import type { registrySettings } from './settings.js';

@@ -95,6 +95,7 @@ const ROOMS: Record<string, RegExp | null> = {
   'lib/sqs': /^(@aws-sdk\/client-sqs|sqs-consumer)(\/|$)/,
   'lib/postgres': /^(pg|pg-promise|pg-copy-streams|pg-pool)(\/|$)/,
   'lib/registry': null,
+  'lib/http': null,
   'lib/auth': null,
   'lib/observability': null,
   'lib/runtime': null,

@@ -1,6 +1,6 @@
 // One HTTP(S) request with a timeout and the TLS options fetch() cannot take: Node's built-in
-// fetch has no way to trust a private CA for one call (only process-wide), so the registry and
-// its token endpoint are called through node:http(s) instead.
+// fetch has no way to trust a private CA for one call (only process-wide), so the registry and the
+// OAuth token endpoints (lib/auth/) are called through node:http(s) instead.
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 
