@@ -18,6 +18,9 @@ export interface HttpResponse { status: number; text: string }
 /** Bodies bigger than this are a registry or proxy gone wrong; nothing loginpipe asks for is. */
 const MAX_BODY_BYTES = 8 * 1024 * 1024;
 
+/** What sendHttp does, as a port: a unit test answers instead of a server. */
+export type SendHttp = (url: string, req: HttpRequest) => Promise<HttpResponse>;
+
 export function sendHttp(url: string, req: HttpRequest): Promise<HttpResponse> {
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;

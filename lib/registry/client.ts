@@ -52,6 +52,7 @@ export function registryOptionsFrom(cfg: Parsed<typeof registrySettings>): Regis
         clientId: cfg.registryOauthClientId,
         clientSecret: cfg.registryOauthClientSecret,
         scope: cfg.registryOauthScope,
+        clientAuth: 'post',
         // The token endpoint is often a public identity provider while the registry is private.
         ca: ca === undefined ? undefined : [...rootCertificates, ca],
         settingsHint: SETTINGS_OF.oauth,
