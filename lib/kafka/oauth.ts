@@ -15,6 +15,8 @@
 //   so it is never set here: the broker takes the identity from the token's subject.
 import type { Mechanism } from 'kafkajs';
 import { PipelineError, errorMessage } from '../runtime/errors.js';
+import { requestToken, TokenRequestError, type ClientCredentials } from '../auth/oauth-token.js';
+import type { SendHttp } from '../http/request.js';
 
 export interface OAuthToken {
   value: string;
@@ -53,100 +55,43 @@ export function cachedTokens(source: TokenSource, now: () => number = Date.now):
   };
 }
 
-export interface OidcClientCredentials {
-  tokenUrl: string;
-  clientId: string;
-  clientSecret: string;
-  /** Space-separated scopes; empty: none asked for. */
-  scope: string;
-}
-
-/** Longest a token request may take: the connection that asked waits for it. */
-const TOKEN_REQUEST_TIMEOUT_MS = 10_000;
+/** KAFKA_OAUTH_*: no private CA for the token endpoint (the system's roots), and always Basic. */
+export type OidcClientCredentials = Omit<ClientCredentials, 'clientAuth' | 'ca'>;
 
 /**
- * Tokens from an OAuth 2.0 / OIDC token endpoint with the client-credentials grant (RFC 6749
- * §4.4), the client authenticated with HTTP Basic (client_secret_basic, which every IdP accepts).
- * A refused client is final (retrying cannot help) and names the settings; an endpoint that is
- * down or answers 5xx is retriable.
+ * Tokens from an OAuth 2.0 / OIDC token endpoint with the client-credentials grant (lib/auth's
+ * requestToken), the client authenticated with HTTP Basic (client_secret_basic, which every IdP
+ * accepts), the lifetime from expires_in or else the JWT's `exp`. A refused client is final
+ * (retrying cannot help) and names the settings; an endpoint that is down or answers 5xx is
+ * retriable.
  */
-export function oidcTokenSource(c: OidcClientCredentials, fetchFn: typeof fetch = fetch, now: () => number = Date.now): TokenSource {
-  // RFC 6749 §2.3.1: id and secret are form-urlencoded before they are joined for Basic.
-  const basic = Buffer.from(`${encodeURIComponent(c.clientId)}:${encodeURIComponent(c.clientSecret)}`).toString('base64');
+export function oidcTokenSource(c: OidcClientCredentials, send?: SendHttp): TokenSource {
+  const creds: ClientCredentials = { ...c, clientAuth: 'basic' };
   return async () => {
-    const body = new URLSearchParams({ grant_type: 'client_credentials' });
-    if (c.scope.trim() !== '') body.set('scope', c.scope.trim());
-    let res: Response;
     try {
-      res = await fetchFn(c.tokenUrl, {
-        method: 'POST',
-        headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-        body,
-        signal: AbortSignal.timeout(TOKEN_REQUEST_TIMEOUT_MS),
-      });
+      const got = await requestToken(creds, { jwtExpiry: true, send });
+      return { value: got.accessToken, expiresAtMs: got.expiresAtMs };
     } catch (err) {
-      throw new PipelineError('oauth_token_unavailable', `could not reach the token endpoint KAFKA_OAUTH_TOKEN_URL (${c.tokenUrl}): ${errorMessage(err)}`, { retriable: true, cause: err });
+      throw inKafkaWords(err);
     }
-    const text = await res.text().catch(() => '');
-    if (res.status >= 500 || res.status === 429) {
-      throw new PipelineError('oauth_token_unavailable', `the token endpoint KAFKA_OAUTH_TOKEN_URL (${c.tokenUrl}) answered HTTP ${res.status}`, { retriable: true });
-    }
-    if (!res.ok) {
-      // The error code (RFC 6749 §5.2) is safe to show; the description might echo a request value.
-      const code = oauthErrorCode(text);
-      throw new PipelineError('oauth_client_refused',
-        `the token endpoint KAFKA_OAUTH_TOKEN_URL (${c.tokenUrl}) refused the client: HTTP ${res.status}${code ? ` ${code}` : ''}; check KAFKA_OAUTH_CLIENT_ID, KAFKA_OAUTH_CLIENT_SECRET and KAFKA_OAUTH_SCOPE`);
-    }
-    return parseTokenResponse(text, now(), c.tokenUrl);
   };
 }
 
-function oauthErrorCode(text: string): string | undefined {
-  try {
-    const code = (JSON.parse(text) as { error?: unknown }).error;
-    return typeof code === 'string' && /^[\x20-\x7e]{1,64}$/.test(code) ? code : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** A token lifetime for an endpoint that states none and issues no readable JWT `exp`. */
-const ASSUMED_LIFETIME_MS = 5 * 60_000;
-
-/**
- * The token and its expiry from a token endpoint's JSON answer: `expires_in` if given, else the
- * JWT's own `exp`, else ASSUMED_LIFETIME_MS. The answer is never quoted in an error: it holds the
- * token.
- */
-export function parseTokenResponse(text: string, nowMs: number, tokenUrl: string): OAuthToken {
-  let body: { access_token?: unknown; expires_in?: unknown; token_type?: unknown };
-  try {
-    body = JSON.parse(text) as typeof body;
-  } catch {
-    throw new PipelineError('oauth_bad_token_response', `the token endpoint KAFKA_OAUTH_TOKEN_URL (${tokenUrl}) did not answer with JSON`);
-  }
-  if (body === null || typeof body !== 'object' || typeof body.access_token !== 'string' || body.access_token === '') {
-    throw new PipelineError('oauth_bad_token_response', `the token endpoint KAFKA_OAUTH_TOKEN_URL (${tokenUrl}) answered without an access_token`);
-  }
-  if (typeof body.token_type === 'string' && body.token_type.toLowerCase() !== 'bearer') {
-    throw new PipelineError('oauth_bad_token_response', `the token endpoint KAFKA_OAUTH_TOKEN_URL (${tokenUrl}) issued a token of type "${body.token_type.slice(0, 32)}", not Bearer`);
-  }
-  const expiresIn = typeof body.expires_in === 'string' ? Number(body.expires_in) : body.expires_in;
-  let expiresAtMs: number;
-  if (typeof expiresIn === 'number' && Number.isFinite(expiresIn) && expiresIn > 0) expiresAtMs = nowMs + expiresIn * 1000;
-  else expiresAtMs = jwtExpiryMs(body.access_token) ?? nowMs + ASSUMED_LIFETIME_MS;
-  return { value: body.access_token, expiresAtMs };
-}
-
-/** A JWT's `exp` in ms, or undefined if the token is not a JWT with a numeric `exp`. */
-export function jwtExpiryMs(token: string): number | undefined {
-  const parts = token.split('.');
-  if (parts.length !== 3) return undefined;
-  try {
-    const exp = (JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as { exp?: unknown }).exp;
-    return typeof exp === 'number' && Number.isFinite(exp) && exp > 0 ? exp * 1000 : undefined;
-  } catch {
-    return undefined;
+/** A failed token request as a Kafka client reports it, naming the KAFKA_OAUTH_* settings. */
+function inKafkaWords(err: unknown): unknown {
+  if (!(err instanceof TokenRequestError)) return err;
+  const endpoint = `the token endpoint KAFKA_OAUTH_TOKEN_URL (${err.tokenUrl})`;
+  const { status, oauthError, problem } = err.detail;
+  switch (err.reason) {
+    case 'unreachable':
+      return status === undefined
+        ? new PipelineError('oauth_token_unavailable', `could not reach ${endpoint}: ${errorMessage(err.cause)}`, { retriable: true, cause: err.cause })
+        : new PipelineError('oauth_token_unavailable', `${endpoint} answered HTTP ${status}`, { retriable: true });
+    case 'refused':
+      return new PipelineError('oauth_client_refused',
+        `${endpoint} refused the client: HTTP ${status}${oauthError === undefined ? '' : ` ${oauthError}`}; check KAFKA_OAUTH_CLIENT_ID, KAFKA_OAUTH_CLIENT_SECRET and KAFKA_OAUTH_SCOPE`);
+    case 'bad_answer':
+      return new PipelineError('oauth_bad_token_response', `${endpoint} gave no usable token: ${problem}`);
   }
 }
 

@@ -5,6 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ClientCredentialsToken, DEFAULT_LIFETIME_S, requestToken, TokenRequestError, type ClientCredentials } from '../../lib/auth/oauth-token.js';
+import { oidcTokenSource } from '../../lib/kafka/oauth.js';
 import type { HttpRequest, HttpResponse, SendHttp } from '../../lib/http/request.js';
 import { PipelineError } from '../../lib/runtime/errors.js';
 
@@ -127,6 +128,20 @@ test('the registry\'s token is fetched once, reused, and fetched again after inv
   source.invalidate('t1');
   assert.is(await source.token(), 't2');
   assert.is(source.fetched, 2);
+});
+
+test('Kafka\'s token source: a refusal names KAFKA_OAUTH_*, the client is sent with Basic, the expiry kept', async () => {
+  const refused = oidcTokenSource({ tokenUrl: URL, clientId: 'id', clientSecret: SECRET, scope: '' }, answering({ status: 401, text: '{"error":"invalid_client"}' }).send);
+  const err = await refused().then(() => undefined, (e: unknown) => e as PipelineError);
+  assert.is(err?.code, 'oauth_client_refused');
+  assert.is(err?.message, `the token endpoint KAFKA_OAUTH_TOKEN_URL (${URL}) refused the client: HTTP 401 invalid_client; check KAFKA_OAUTH_CLIENT_ID, KAFKA_OAUTH_CLIENT_SECRET and KAFKA_OAUTH_SCOPE`);
+  const { send, seen } = answering(ok({ access_token: jwt({ exp: 4_000_000_000 }) }));
+  const token = await oidcTokenSource({ tokenUrl: URL, clientId: 'id', clientSecret: SECRET, scope: '' }, send)();
+  assert.match(seen[0]!.req.headers!.authorization!, /^Basic /);
+  assert.is(token.expiresAtMs, 4_000_000_000_000);
+  const down = await oidcTokenSource({ tokenUrl: URL, clientId: 'id', clientSecret: SECRET, scope: '' }, answering({ status: 502, text: '' }).send)().then(() => undefined, (e: unknown) => e as PipelineError);
+  assert.is(down?.code, 'oauth_token_unavailable');
+  assert.is(down?.retriable, true);
 });
 
 test.run();
