@@ -9,7 +9,7 @@
 //   while a fetch is under way share it (one request to the endpoint, not one per caller). Kafka
 //   keeps its tokens its own way (cachedTokens in lib/kafka/oauth.ts).
 import { PipelineError } from '../runtime/errors.js';
-import { sendHttp, type SendHttp } from '../http/request.js';
+import { isCertificateError, sendHttp, type SendHttp } from '../http/request.js';
 
 export interface ClientCredentials {
   tokenUrl: string;
@@ -211,6 +211,10 @@ function inRegistryWords(err: unknown, settingsHint: string): unknown {
   const { tokenUrl: url, detail: { status, oauthError, problem } } = err;
   switch (err.reason) {
     case 'unreachable':
+      // A certificate the CA setting does not vouch for will not be trusted on the next try either.
+      if (isCertificateError(err.cause)) {
+        return new PipelineError('oauth_tls', `token endpoint ${url}'s certificate is not trusted (${(err.cause as { code: string }).code}): check SCHEMA_REGISTRY_SSL_CA_FILE`, { cause: err.cause });
+      }
       return new PipelineError('oauth_unreachable', `token endpoint ${url} ${status === undefined ? 'did not answer' : `answered ${status}`}`, { retriable: true, cause: err.cause });
     case 'refused':
       return new PipelineError('oauth_refused', `token endpoint ${url} refused the client credentials (${status}${oauthError === undefined ? '' : ` ${oauthError}`}): check ${settingsHint}`);

@@ -113,6 +113,19 @@ test('without the private CA the certificate is not trusted: a setting error nam
   }
 });
 
+test('an OAuth token endpoint whose certificate is not trusted: a setting error naming SCHEMA_REGISTRY_SSL_CA_FILE, not an outage', async () => {
+  const registry = new SchemaRegistry(registryOptionsFrom(loadSettings(registrySettings, {
+    SCHEMA_REGISTRY_URL: proxy.url, SCHEMA_REGISTRY_OAUTH_TOKEN_URL: proxy.tokenUrl, SCHEMA_REGISTRY_OAUTH_CLIENT_ID: proxy.client.id, SCHEMA_REGISTRY_OAUTH_CLIENT_SECRET: proxy.client.secret,
+  })));
+  try {
+    await registry.probe();
+    assert.unreachable('an untrusted certificate was accepted');
+  } catch (err) {
+    assert.ok(isRegistrySettingError(err), String(err));
+    assert.match((err as Error).message, /token endpoint .+ certificate is not trusted \(.+\): check SCHEMA_REGISTRY_SSL_CA_FILE/);
+  }
+});
+
 /** Starts a service against the proxy and expects it to stop at start, naming `setting`. */
 async function stopsAtStart(kind: 'processor' | 'sink', env: Record<string, string>, setting: RegExp): Promise<void> {
   const world = await newWorld(`regauth-${kind}`, { SCHEMA_REGISTRY_URL: proxy.url, SCHEMA_REGISTRY_SSL_CA_FILE: proxy.caFile, ...env });
