@@ -8,6 +8,7 @@ import { withAdmin } from '../lib/kafka/client.js';
 import { aclEntries, applyAcls, describeAcl, kafkaAclsArgs, serviceAcls, type AclGrant, type AclNames } from '../lib/kafka/acls.js';
 import { errorMessage } from '../lib/runtime/errors.js';
 import { processorSettings } from '../processor/config.js';
+import { transactionalIdPrefix } from '../processor/transactional-id.js';
 import { sinkSettings } from '../sink/config.js';
 import { aclSettings } from './config.js';
 import { cliKafka, type Out } from './cli-context.js';
@@ -26,6 +27,7 @@ export function aclNamesFrom(cfg: Parsed<typeof settings>): AclNames {
     dlqTopic: cfg.dlqTopic,
     processorGroup: cfg.processorGroup,
     sinkGroup: cfg.sinkGroup,
+    transactionalIdPrefix: transactionalIdPrefix(cfg.processorGroup),
     principals: { connector: cfg.connectorPrincipal, processor: cfg.processorPrincipal, sink: cfg.sinkPrincipal },
   };
 }
@@ -56,7 +58,6 @@ export async function aclsCommand(out: Out, apply: boolean): Promise<number> {
     for (const line of aclScript(grants, cfg.brokers)) out(line);
     return 0;
   }
-  const wanted = aclEntries(grants);
   const kafka = cliKafka(cfg, 'acls');
   const who = cfg.kafkaSaslUsername !== '' ? `KAFKA_SASL_USERNAME=${cfg.kafkaSaslUsername}` : 'the KAFKA_* credentials';
   try {
@@ -69,6 +70,6 @@ export async function aclsCommand(out: Out, apply: boolean): Promise<number> {
       : `could not create the ACLs at ${cfg.brokers.join(',')}: ${errorMessage(err)}`, { cause: err });
   }
   const principals = new Set(grants.map((g) => g.principal));
-  out(`${wanted.length} ACL bindings in place for ${[...principals].join(', ')} (${grants.length} grants; \`loginpipe acls\` lists them)`);
+  out(`${aclEntries(grants).length} ACL bindings in place for ${[...principals].join(', ')} (${grants.length} grants; \`loginpipe acls\` lists them)`);
   return 0;
 }

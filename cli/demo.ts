@@ -2,6 +2,7 @@
 // With --secure, on the secure stack (stack/secure-stack.ts): each service a process of its own,
 // started from its .stack/secure/<service>.env, as its own Kafka principal.
 import { randomBytes } from 'node:crypto';
+import { pino } from 'pino';
 import { secureUp, stackUp } from '../stack/stack.js';
 import { readEnvFile } from '../stack/secure-stack.js';
 import { spawnLoginpipe } from '../stack/loginpipe-process.js';
@@ -24,8 +25,8 @@ import { HEADER_ERROR_CODE, HEADER_MESSAGE_ID } from '../lib/records/headers.js'
 const SAMPLE_SIZE = 100;
 const MALFORMED_SHARE = 0.1;
 const DEADLINE_MS = 120_000;
-
-const PINO_LEVELS: Record<string, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+/** One pool for the demo's migrate and queries: openDb keys pools by size too. */
+const POOL_SIZE = 2;
 
 /** Where the demo runs: the settings it reads the outcome with, and how the services start. */
 interface DemoTarget {
@@ -43,8 +44,7 @@ async function plainTarget(out: (line: string) => void): Promise<DemoTarget> {
     out('  For real use, make a key with `openssl rand -base64 32` and keep it secret.');
   }
   const db = loadSettings(databaseSettings);
-  const pg = openDb(db, 1);
-  await migrate(pg, db.databaseSchema);
+  await migrate(openDb(db, POOL_SIZE), db.databaseSchema);
   return {
     env: process.env,
     async startServices() {
@@ -65,7 +65,8 @@ async function secureTarget(out: (line: string) => void): Promise<DemoTarget> {
   const admin = await readEnvFile(secure.envFiles.admin);
   // The services log at info, which is how `started` knows they are up; the demo shows their
   // lines from its own LOG_LEVEL (warn by default) up.
-  const shownFrom = PINO_LEVELS[process.env.LOG_LEVEL ?? 'warn'] ?? PINO_LEVELS.warn!;
+  const level = process.env.LOG_LEVEL ?? 'warn';
+  const shownFrom = level === 'silent' ? Infinity : (pino.levels.values[level] ?? pino.levels.values.warn!);
   return {
     // The rows are read as the machine's superuser: the sink's role may not read them, by design.
     env: { ...admin, DATABASE_URL },
@@ -94,7 +95,7 @@ export async function demo(out: (line: string) => void, secure = false): Promise
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
   const target = secure ? await secureTarget(out) : await plainTarget(out);
   const db = loadSettings(databaseSettings, target.env);
-  const pg = openDb(db, 2);
+  const pg = openDb(db, POOL_SIZE);
 
   const { sent, ids, queueUrl } = await seed({ count: SAMPLE_SIZE, malformedShare: MALFORMED_SHARE, seed: Date.now() % 2 ** 31 }, target.env);
   const validIds = ids.filter((_, i) => sent[i]?.expectedCode === undefined);

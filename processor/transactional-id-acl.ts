@@ -8,12 +8,13 @@
 // broker's answer was seen saying so (lib/kafka/broker-refusals.ts); otherwise it is an outage
 // and is waited out.
 import { PipelineError, causeChain } from '../lib/runtime/errors.js';
+import { kafkaAclsArgs } from '../lib/kafka/acls.js';
 
 export class TransactionalIdRefused extends PipelineError {
   constructor(transactionalId: string, prefix: string, cause: unknown) {
     super('transactional_id_refused',
       `the broker refuses transactional id ${transactionalId} to this processor's principal: grant it Write and Describe on the TransactionalId prefix ${prefix} `
-      + `(kafka-acls.sh --add --allow-principal User:<KAFKA_SASL_USERNAME> --operation Write --operation Describe --transactional-id ${prefix} --resource-pattern-type prefixed); `
+      + `(kafka-acls.sh --add ${kafkaAclsArgs({ service: 'processor', principal: 'User:<KAFKA_SASL_USERNAME>', resource: { type: 'transactional-id', name: prefix, pattern: 'prefixed' }, operations: ['Write', 'Describe'], why: '' }).join(' ')}); `
       + '`loginpipe acls` prints every ACL the services need',
       { cause });
   }
@@ -27,9 +28,9 @@ const hasName = (err: unknown, name: string) => [...causeChain(err)].some((e) =>
  * when the broker refuses the id, otherwise `err` itself. `brokerRefusedId` says whether a
  * broker was seen refusing a transactional id just now.
  */
-export async function explainRegistrationFailure(err: unknown, transactionalId: string, prefix: string, brokerRefusedId: () => boolean | Promise<boolean>): Promise<unknown> {
+export function explainRegistrationFailure(err: unknown, transactionalId: string, prefix: string, brokerRefusedId: () => boolean): unknown {
   if (err instanceof TransactionalIdRefused) return err;
   if (hasType(err, 'TRANSACTIONAL_ID_AUTHORIZATION_FAILED')) return new TransactionalIdRefused(transactionalId, prefix, err);
-  if (hasName(err, 'KafkaJSGroupCoordinatorNotFound') && (await brokerRefusedId())) return new TransactionalIdRefused(transactionalId, prefix, err);
+  if (hasName(err, 'KafkaJSGroupCoordinatorNotFound') && brokerRefusedId()) return new TransactionalIdRefused(transactionalId, prefix, err);
   return err;
 }

@@ -56,7 +56,7 @@ export class TransactionalProducer {
     private readonly create: () => Producer,
     private readonly log: Logger,
     /** Turns a registration failure into the error to report (a refused id, say); identity by default. */
-    private readonly explainFailure: (err: unknown) => Promise<unknown> = async (err) => err,
+    private readonly explainFailure: (err: unknown) => unknown = (err) => err,
   ) {}
 
   /**
@@ -76,7 +76,7 @@ export class TransactionalProducer {
     } catch (err) {
       await producer.disconnect().catch(() => {});
       if (isFenced(err)) throw new ProducerFenced(this.transactionalId, err);
-      const explained = await this.explainFailure(err);
+      const explained = this.explainFailure(err);
       if (explained !== err) throw explained;
       throw new PipelineError('producer_unavailable', `could not start the transactional producer ${this.transactionalId}: ${errorMessage(err)}`, {
         retriable: true, cause: causeKafkajsMayRetry(err),

@@ -21,7 +21,10 @@ import { createLogger } from '../lib/observability/log.js';
 import { createSqsClient } from '../lib/sqs/client.js';
 import { openDb, closeDb } from '../lib/postgres/db.js';
 import { waitUntil } from '../lib/runtime/wait-until.js';
+import { loadSettings } from '../lib/runtime/config.js';
+import { kafkaSettings } from '../lib/runtime/settings.js';
 import { migrate } from '../sink/migrate.js';
+import { transactionalIdPrefix } from '../processor/transactional-id.js';
 import { SQS_ENDPOINT } from './elasticmq.js';
 import { DATABASE_URL } from './postgres.js';
 import { STACK_DIR, REPO_DIR } from './paths.js';
@@ -49,6 +52,7 @@ export const SECURE_NAMES: AclNames = {
   dlqTopic: 'logins.dlq',
   processorGroup: 'loginpipe-processor',
   sinkGroup: 'loginpipe-sink',
+  transactionalIdPrefix: transactionalIdPrefix('loginpipe-processor'),
   principals: { connector: 'User:loginpipe-connector', processor: 'User:loginpipe-processor', sink: 'User:loginpipe-sink' },
 };
 const ADMIN_USER = 'loginpipe-admin';
@@ -138,11 +142,11 @@ export async function secureStackUp(log: Log = () => {}): Promise<SecureStack> {
   const adminKafka = await kafkaEnv(admin);
 
   log('creating the topics and granting each service its ACLs, as the admin');
-  const kafka = createKafka({ brokers: [broker.saslSslAddress], clientId: 'loginpipe-stack', kafkaSsl: true, kafkaSslCa: await readFile(broker.caFile, 'utf8'),
-    kafkaSaslMechanism: 'scram-sha-512', kafkaSaslUsername: admin.name, kafkaSaslPassword: admin.password }, createLogger({ level: 'silent' }), 'secure-stack');
+  // The admin's settings read as every service reads its own; their topic defaults are SECURE_NAMES'.
+  const adminCfg = loadSettings(kafkaSettings, adminKafka);
+  const kafka = createKafka(adminCfg, createLogger({ level: 'silent' }), 'secure-stack');
   await withAdmin(kafka, async (a) => {
-    await ensureTopics(a, pipelineTopicSpecs({ rawTopic: SECURE_NAMES.rawTopic, cleanTopic: SECURE_NAMES.cleanTopic, dlqTopic: SECURE_NAMES.dlqTopic,
-      topicPartitions: 6, replicationFactor: 1, minInsyncReplicas: 1, rawRetentionMs: 7 * 24 * 3600 * 1000, dlqRetentionMs: 7 * 24 * 3600 * 1000 }));
+    await ensureTopics(a, pipelineTopicSpecs(adminCfg));
     const missing = await applyAcls(a, serviceAcls(SECURE_NAMES));
     if (missing.length > 0) throw new Error(`the secure broker did not keep ${missing.length} ACLs`);
   });

@@ -17,6 +17,8 @@ export interface AclNames {
   dlqTopic: string;
   processorGroup: string;
   sinkGroup: string;
+  /** What every processor transactional id starts with (processor/transactional-id.ts). */
+  transactionalIdPrefix: string;
   /** Kafka principals, `User:<name>` for SASL users. */
   principals: Record<AclService, string>;
 }
@@ -29,9 +31,6 @@ export interface AclGrant {
   why: string;
 }
 
-/** The processor's transactional ids are `<group>:<topic>:<partition>` (processor/transactional-id.ts). */
-export const transactionalIdPrefixOf = (processorGroup: string) => `${processorGroup}:`;
-
 export function serviceAcls(n: AclNames): AclGrant[] {
   const grant = (service: AclService, type: AclResourceType, name: string, operations: AclOperation[], why: string, pattern: 'literal' | 'prefixed' = 'literal'): AclGrant =>
     ({ service, principal: n.principals[service], resource: { type, name, pattern }, operations, why });
@@ -43,8 +42,8 @@ export function serviceAcls(n: AclNames): AclGrant[] {
     grant('processor', 'topic', n.cleanTopic, ['Write', 'Describe'], 'its output'),
     grant('processor', 'topic', n.dlqTopic, ['Write', 'Describe'], 'its dead letters'),
     grant('processor', 'group', n.processorGroup, ['Read', 'Describe'], 'joins the group, commits offsets inside its transactions, reads the committed offsets'),
-    grant('processor', 'transactional-id', transactionalIdPrefixOf(n.processorGroup), ['Write', 'Describe'],
-      `one transactional id per raw partition, \`${transactionalIdPrefixOf(n.processorGroup)}${n.rawTopic}:<partition>\``, 'prefixed'),
+    grant('processor', 'transactional-id', n.transactionalIdPrefix, ['Write', 'Describe'],
+      `one transactional id per raw partition, \`${n.transactionalIdPrefix}${n.rawTopic}:<partition>\``, 'prefixed'),
     grant('sink', 'topic', n.cleanTopic, ['Read', 'Describe'], 'its input'),
     grant('sink', 'topic', n.dlqTopic, ['Write', 'Describe'], '`rejected_by_database` and `invalid_avro` dead letters'),
     grant('sink', 'topic', n.rawTopic, ['Describe'], 'the start-up check that all three topics exist'),

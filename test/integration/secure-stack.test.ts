@@ -33,6 +33,14 @@ const silent = createLogger({ level: 'silent' });
 /** A Kafka client with one of the stack's principals, made from its settings file as the services make theirs. */
 const clientAs = (who: keyof typeof env, retries = 2): Kafka => createKafka(loadSettings(kafkaSettings, env[who]), silent, `secure-test-${who}`, { retry: { retries } });
 
+/** The event id of every committed record in the clean topic, decoded through the registry behind auth. */
+async function cleanEventIds(admin: Kafka): Promise<string[]> {
+  const decode = createUserLoginDecoder(new SchemaRegistry(registryOptionsFrom(loadSettings(registrySettings, env.processor))));
+  const ids: string[] = [];
+  for (const r of await readWholeTopic(admin, SECURE_NAMES.cleanTopic)) ids.push((await decode(r.value!)).event_id);
+  return ids;
+}
+
 test.before(async () => {
   try {
     ({ secure: stack } = await secureUp());
@@ -64,15 +72,11 @@ test('the whole pipeline runs on the secure stack, each service as its own princ
 
     // Counted in every place the promise is made, read as the admin with read_committed.
     const admin = clientAs('admin');
-    const ours = (id: string | undefined) => id !== undefined && (malformed.has(id) || valid.includes(id));
+    const validSet = new Set(valid);
+    const ours = (id: string | undefined) => id !== undefined && (malformed.has(id) || validSet.has(id));
     const dead = (await readWholeTopic(admin, SECURE_NAMES.dlqTopic)).filter((r) => ours(r.headers[HEADER_MESSAGE_ID]));
     assert.equal(dead.map((r) => r.headers[HEADER_MESSAGE_ID]).sort(), [...malformed].sort(), 'each malformed event in the dead-letter topic once');
-    const decode = createUserLoginDecoder(new SchemaRegistry(registryOptionsFrom(loadSettings(registrySettings, env.processor))));
-    const cleanIds: string[] = [];
-    for (const r of await readWholeTopic(admin, SECURE_NAMES.cleanTopic)) {
-      const id = (await decode(r.value!)).event_id;
-      if (valid.includes(id)) cleanIds.push(id);
-    }
+    const cleanIds = (await cleanEventIds(admin)).filter((id) => validSet.has(id));
     assert.equal(cleanIds.sort(), [...valid].sort(), 'each valid event in the clean topic once');
     assert.is(await landed(), valid.length, 'each valid event in user_logins once');
   } finally {
@@ -202,11 +206,7 @@ test('a processor without its TransactionalId ACL stops naming it; `loginpipe ac
   // With the ACLs back, a processor takes the record through.
   const processor = await startLoginpipe('processor', { ...env.processor, LOG_LEVEL: 'info' });
   try {
-    const decode = createUserLoginDecoder(new SchemaRegistry(registryOptionsFrom(loadSettings(registrySettings, env.processor))));
-    await waitUntil(async () => {
-      for (const r of await readWholeTopic(admin, SECURE_NAMES.cleanTopic)) if ((await decode(r.value!)).event_id === id) return true;
-      return false;
-    }, { timeoutMs: 60_000, what: `event ${id} in the clean topic` });
+    await waitUntil(async () => (await cleanEventIds(admin)).includes(id), { timeoutMs: 60_000, what: `event ${id} in the clean topic` });
   } finally {
     assert.is(await processor.stop(), 0);
   }

@@ -18,7 +18,7 @@ const { AclOperationTypes, ResourcePatternTypes } = kafkajs;
 
 const DEFAULTS: AclNames = aclNamesFrom(loadSettings({ ...kafkaSettings, ...aclSettings, processorGroup: processorSettings.groupId, sinkGroup: sinkSettings.groupId }, {}));
 const CUSTOM: AclNames = {
-  rawTopic: 'acme.raw', cleanTopic: 'acme.clean', dlqTopic: 'acme.dlq', processorGroup: 'acme-proc', sinkGroup: 'acme-sink',
+  rawTopic: 'acme.raw', cleanTopic: 'acme.clean', dlqTopic: 'acme.dlq', processorGroup: 'acme-proc', sinkGroup: 'acme-sink', transactionalIdPrefix: 'acme-proc:',
   principals: { connector: 'User:svc-in', processor: 'User:CN=proc,OU=data', sink: 'User:svc-out' },
 };
 
