@@ -21,9 +21,11 @@
 
 ALTER TABLE pii_audit ADD COLUMN IF NOT EXISTS xact xid8 DEFAULT pg_catalog.pg_current_xact_id();
 
--- Which requests were fetched and which rekey batches applied; append-only like pii_audit.
+-- Which requests were fetched and which rekey batches applied; append-only like pii_audit. No
+-- foreign key: it would make TRUNCATE pii_audit fail on the key before the append-only trigger
+-- could say why; only pii_audit_claim writes here, with an id it has just read from pii_audit.
 CREATE TABLE IF NOT EXISTS pii_audit_use (
-  audit_id bigint NOT NULL REFERENCES pii_audit (id),
+  audit_id bigint NOT NULL,
   step     text NOT NULL CHECK (step IN ('fetch', 'apply')),
   at       timestamptz NOT NULL DEFAULT now(),
   PRIMARY KEY (audit_id, step)
