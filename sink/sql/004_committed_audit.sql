@@ -122,9 +122,11 @@ BEGIN
 END $$;
 
 -- reveal, step 2: the sealed values that committed request audited, each field only for the rows
--- it names. A row forgotten since the request shows NULLs.
+-- it names. A row forgotten since the request shows NULLs. The stored masks and their key id come
+-- too (pseudonyms, no PII), so that a command holding that masking key can check each opened
+-- value against its row's mask.
 CREATE OR REPLACE FUNCTION pii_reveal_fetch(p_audit_id bigint)
-RETURNS TABLE (event_ids text[], user_ids text[], sealed_ips bytea[], sealed_device_ids bytea[])
+RETURNS TABLE (event_ids text[], user_ids text[], sealed_ips bytea[], sealed_device_ids bytea[], masked_ips text[], masked_device_ids text[], mask_key_ids text[])
 LANGUAGE plpgsql SECURITY DEFINER SET search_path FROM CURRENT AS $$
 DECLARE
   a pii_audit;
@@ -136,8 +138,10 @@ BEGIN
   no_device := ARRAY(SELECT pg_catalog.jsonb_array_elements_text(a.detail OPERATOR(pg_catalog.->) 'ip_only'));
   SELECT coalesce(pg_catalog.array_agg(u.event_id::text ORDER BY u.event_id), '{}'), coalesce(pg_catalog.array_agg(u.user_id::text ORDER BY u.event_id), '{}'),
          coalesce(pg_catalog.array_agg(CASE WHEN u.event_id::text OPERATOR(pg_catalog.=) ANY (no_ip) THEN NULL ELSE u.sealed_ip END ORDER BY u.event_id), '{}'),
-         coalesce(pg_catalog.array_agg(CASE WHEN u.event_id::text OPERATOR(pg_catalog.=) ANY (no_device) THEN NULL ELSE u.sealed_device_id END ORDER BY u.event_id), '{}')
-    INTO event_ids, user_ids, sealed_ips, sealed_device_ids
+         coalesce(pg_catalog.array_agg(CASE WHEN u.event_id::text OPERATOR(pg_catalog.=) ANY (no_device) THEN NULL ELSE u.sealed_device_id END ORDER BY u.event_id), '{}'),
+         coalesce(pg_catalog.array_agg(u.masked_ip::text ORDER BY u.event_id), '{}'), coalesce(pg_catalog.array_agg(u.masked_device_id::text ORDER BY u.event_id), '{}'),
+         coalesce(pg_catalog.array_agg(u.mask_key_id ORDER BY u.event_id), '{}')
+    INTO event_ids, user_ids, sealed_ips, sealed_device_ids, masked_ips, masked_device_ids, mask_key_ids
     FROM user_logins u
    WHERE u.event_id::text OPERATOR(pg_catalog.=) ANY (a.event_ids);
   RETURN NEXT;
