@@ -6,10 +6,17 @@
 -- meets its first copy in the same partition's key: ON CONFLICT still keeps each event once.
 
 -- A table made by an earlier loginpipe (unpartitioned) keeps its rows where they are: renamed,
--- it becomes the partition of every day up to today (user_logins_legacy), below.
+-- it becomes the partition of every day up to today (user_logins_legacy), below. An empty one
+-- (as 001 makes it on a fresh install) is simply replaced.
 DO $$
 BEGIN
-  IF (SELECT relkind FROM pg_class WHERE oid = to_regclass('user_logins')) = 'r' THEN
+  IF (SELECT relkind FROM pg_class WHERE oid = to_regclass('user_logins')) IS DISTINCT FROM 'r' THEN RETURN; END IF;
+  -- Writers wait from here to the commit (their INSERT then finds the new table): none may add a
+  -- row between the look and the drop.
+  LOCK TABLE user_logins IN ACCESS EXCLUSIVE MODE;
+  IF NOT EXISTS (SELECT FROM user_logins) THEN
+    DROP TABLE user_logins;
+  ELSE
     ALTER TABLE user_logins RENAME TO user_logins_legacy;
     ALTER TABLE user_logins_legacy RENAME CONSTRAINT user_logins_pkey TO user_logins_legacy_pkey;
     ALTER INDEX IF EXISTS user_logins_user_id_idx RENAME TO user_logins_legacy_user_id_idx;
