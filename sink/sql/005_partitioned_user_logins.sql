@@ -93,6 +93,9 @@ BEGIN
   WHILE d <= today + p_ahead LOOP
     part := 'user_logins_p' || to_char(d, 'YYYYMMDD');
     EXECUTE format('CREATE TABLE %I (LIKE user_logins)', part);
+    -- No row for this day may reach the default partition between the move and the attach
+    -- (ATTACH would then refuse): only rows of days without a partition wait, and only for this.
+    LOCK TABLE user_logins_default IN EXCLUSIVE MODE;
     EXECUTE format('WITH moved AS (DELETE FROM user_logins_default WHERE create_date = $1 RETURNING *) INSERT INTO %I SELECT * FROM moved', part) USING d;
     EXECUTE format('ALTER TABLE user_logins ATTACH PARTITION %I FOR VALUES FROM (%L) TO (%L)', part, d, d + 1);
     created := created || part;
