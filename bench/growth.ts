@@ -1,10 +1,10 @@
 // The `growth` step: the sink's writer (sink/writer.ts: COPY to staging + INSERT ... ON CONFLICT,
 // batches of 1,000, two in flight) writing 100,000 fresh rows dated today into user_logins as the
-// migrations make it (three times; the median counts), empty and then filled inside Postgres (generate_series) to each size of
-// BENCH_GROWTH_ROWS, each rate as a ratio to the empty table's, with the table's sizes. The fill
-// spreads the rows evenly over the 365 days up to today, as a year of logins would be, so today's
-// partition holds a day's share before the measured rows come. Postgres only (no stack); a
-// scratch schema, dropped at the end.
+// migrations make it (three times; the median counts), empty and then filled inside Postgres
+// (generate_series) to each size of BENCH_GROWTH_ROWS, each rate as a ratio to the empty table's,
+// with the table's sizes. The fill spreads the rows evenly over the 365 days up to today, as a
+// year of logins would be, so today's partition holds a day's share before the measured rows
+// come. Postgres only (no stack); a scratch schema, dropped at the end.
 //
 //   BENCH_GROWTH_ROWS   table sizes to measure at, comma-separated (default 10000000,50000000)
 //   BENCH_GROWTH_WRITE  fresh rows written at each size (default 100000)
