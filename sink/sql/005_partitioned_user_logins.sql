@@ -130,11 +130,12 @@ BEGIN
 END $$;
 REVOKE ALL ON FUNCTION user_logins_upkeep(integer, integer) FROM PUBLIC;
 
--- The earlier table: its rows dated after today move out (into their partitions or the default
--- one, once those exist), and it is attached as the partition of every day up to today. ATTACH
--- checks each row against that range (one scan) and builds the (event_id, create_date) key on it
--- (one index build); user_id and masked_ip keep their indexes. Its create_date index and its
--- event_id key are dropped: the new key and pruning do their work.
+-- The earlier table: its rows dated after today (fast device clocks) move to the default
+-- partition, and it is attached as the partition of every day up to today; upkeep then makes the
+-- partitions from tomorrow on and moves those rows into them. ATTACH checks each row against the
+-- range (one scan) and builds the (event_id, create_date) key on it (one index build); user_id
+-- and masked_ip keep their indexes. Its create_date index and event_id key are dropped: the new
+-- key and pruning do their work.
 -- NULL in a NOT NULL column of the new table (possible only in a table of the original
 -- assignment) stops the migration here, with nothing changed.
 DO $$
@@ -144,16 +145,14 @@ BEGIN
   IF to_regclass('user_logins_legacy') IS NULL THEN RETURN; END IF;
   ALTER TABLE user_logins_legacy ALTER COLUMN user_id SET NOT NULL, ALTER COLUMN masked_ip SET NOT NULL,
     ALTER COLUMN masked_device_id SET NOT NULL, ALTER COLUMN create_date SET NOT NULL;
-  CREATE TEMPORARY TABLE user_logins_legacy_later ON COMMIT DROP AS
-    WITH later AS (DELETE FROM user_logins_legacy WHERE create_date >= tomorrow RETURNING *) SELECT * FROM later;
+  WITH later AS (DELETE FROM user_logins_legacy WHERE create_date >= tomorrow RETURNING *)
+  INSERT INTO user_logins_default (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, event_id, sealed_ip, sealed_device_id, mask_key_id)
+    SELECT user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, event_id, sealed_ip, sealed_device_id, mask_key_id FROM later;
   ALTER TABLE user_logins_legacy DROP CONSTRAINT user_logins_legacy_pkey;
   DROP INDEX IF EXISTS user_logins_legacy_create_date_idx;
   EXECUTE format('ALTER TABLE user_logins ATTACH PARTITION user_logins_legacy FOR VALUES FROM (MINVALUE) TO (%L)', tomorrow);
-  PERFORM user_logins_upkeep(14, 0);
-  INSERT INTO user_logins (user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, event_id, sealed_ip, sealed_device_id, mask_key_id)
-    SELECT user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, event_id, sealed_ip, sealed_device_id, mask_key_id
-      FROM user_logins_legacy_later;
 END $$;
 
--- A new table's first partitions (the sink and `migrate` keep making them ahead).
+-- The first partitions, from yesterday (tomorrow, after an earlier table) to 14 days ahead; the
+-- sink and `migrate` keep making them ahead.
 DO $$ BEGIN PERFORM user_logins_upkeep(14, 0); END $$;
