@@ -4,7 +4,8 @@
 //
 //   BENCH_EVENTS        events per step (default 20000)
 //   BENCH_ROUNDS        rounds (default 3)
-//   BENCH_STEPS         comma-separated subset of: core,sink,processor,connector,e2e,memory,pollers,trickle
+//   BENCH_STEPS         comma-separated subset of: core,sink,processor,connector,e2e,memory,pollers,trickle,growth
+//                       (growth runs once, after the rounds: see bench/growth.ts and its BENCH_GROWTH_* settings)
 //   BENCH_SEALING       off,on (default): the sink and processor steps run once per value, with
 //                       sealing to a recovery key off and on (the processor on the same raw topic)
 //   BENCH_SQS_DELAY_MS  delay the proxy adds to every SQS call in the pollers step (default 30)
@@ -48,13 +49,14 @@ import { RESULT_PREFIX, type ChildResult } from './child-result.js';
 import { startMemorySqs, type MemorySqs } from './memory-sqs.js';
 import { startDelayProxy } from './delay-proxy.js';
 import { renderTable, type Row } from './table.js';
+import { growthStep, renderGrowth, type GrowthPoint } from './growth.js';
 import { renderTargets, type Figure, type Figures } from './targets.js';
 import { BatchSealer, generateRawKeyPair, importSealingKey } from '../lib/pii/hpke.js';
 import type { PiiOptions } from '../processor/transform.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const STEPS = (process.env.BENCH_STEPS ?? 'core,sink,processor,connector,e2e,memory,pollers,trickle').split(',').map((s) => s.trim());
+const STEPS = (process.env.BENCH_STEPS ?? 'core,sink,processor,connector,e2e,memory,pollers,trickle,growth').split(',').map((s) => s.trim());
 const DELAY_MS = Number(process.env.BENCH_SQS_DELAY_MS ?? 30);
 const POLLERS = (process.env.BENCH_POLLERS ?? '1,4,16').split(',').map(Number);
 const SEALING = (process.env.BENCH_SEALING ?? 'off,on').split(',').map((s) => s.trim()).filter((s): s is 'off' | 'on' => s === 'off' || s === 'on');
@@ -513,7 +515,7 @@ try {
   for (let round = 1; round <= ROUNDS; round++) {
     roundIndex = round - 1;
     console.error(`round ${round} of ${ROUNDS}`);
-    for (const step of STEPS) {
+    for (const step of STEPS.filter((s) => s !== 'growth')) {
       const started = performance.now();
       // A step that fails (the shared stack hiccups, a service dies) is reported and the run goes
       // on: the other steps' figures still count.
@@ -545,6 +547,14 @@ try {
     }
     load.push(loadavg());
   }
+  let growth: GrowthPoint[] | undefined;
+  if (STEPS.includes('growth')) {
+    try {
+      growth = await growthStep(db, (line) => console.error(line));
+    } catch (err) {
+      failures.push(`growth: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
   const cpu = cpus();
   console.log(`\nloginpipe benchmark, ${began.toISOString()}: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
     `everything on this one machine; ${N.toLocaleString('en-US')} events per step (${MALFORMED * 100} % malformed), ${ROUNDS} rounds; ` +
@@ -552,6 +562,7 @@ try {
   console.log(renderTargets(TARGETS, figures, ROUNDS));
   console.log('\nEvery step, beside its ceiling:\n');
   console.log(renderTable([...rows.values()]));
+  if (growth) console.log(`\nThe sink's writer as user_logins grows (100,000 fresh rows at each size; growth step):\n\n${renderGrowth(growth)}`);
   if (failures.length > 0) console.log(`\nFailed steps (their rounds are missing above):\n${failures.map((f) => `- ${f}`).join('\n')}`);
 } finally {
   await memory?.stop();

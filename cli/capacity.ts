@@ -9,6 +9,8 @@ export const MEASURED = {
   cpuMicrosPerEvent: { connector: 324, processor: 31.9, sink: 13.3 },
   /** Peak resident memory per service process, MiB (the highest the bench saw). */
   peakRssMiB: { connector: 131, processor: 158, sink: 149 },
+  /** user_logins bytes per row on disk, sealed values included: heap and indexes (growth step at 10 million rows, docs/benchmarks.md). */
+  userLoginsBytesPerRow: { heap: 370, indexes: 240 },
 } as const;
 
 /** Chosen or assumed here, not measured: each is a knob of the plan. */
@@ -87,6 +89,24 @@ export function plan(eventsPerSecond: number): Plan {
     sqsUsdPerMillionEvents: usdPerMillion,
     sqsUsdPerDay: (eventsPerSecond * 86_400 / 1e6) * usdPerMillion,
   };
+}
+
+/** Disk that user_logins takes at a rate: one day's partition, and a month (30 days) of them. */
+export interface DiskPlan { rowsPerDay: number; partitionBytes: number; monthBytes: number }
+
+export function diskPlan(eventsPerSecond: number): DiskPlan {
+  if (!Number.isFinite(eventsPerSecond) || eventsPerSecond <= 0) throw new RangeError('events per second must be a positive number');
+  const rowsPerDay = eventsPerSecond * 86_400;
+  const { heap, indexes } = MEASURED.userLoginsBytesPerRow;
+  const partitionBytes = rowsPerDay * (heap + indexes);
+  return { rowsPerDay, partitionBytes, monthBytes: 30 * partitionBytes };
+}
+
+/** Bytes as the plan prints them: MB below a GB, GB below a TB, else TB (decimal). */
+export function diskSize(bytes: number): string {
+  if (bytes >= 1e12) return `${(bytes / 1e12).toFixed(1)} TB`;
+  if (bytes >= 1e9) return `${(bytes / 1e9).toFixed(1)} GB`;
+  return `${Math.max(1, Math.round(bytes / 1e6))} MB`;
 }
 
 const num = (n: number, digits = 0) => n.toLocaleString('en-US', { minimumFractionDigits: digits, maximumFractionDigits: digits });

@@ -1,9 +1,11 @@
 // `loginpipe plan --events-per-second N`: the capacity model (cli/capacity.ts) for one rate, with
 // the figures it rests on, so that a reader sees which are measured and which are assumed.
-import { ASSUMED, MEASURED, STAGES, plan, planTable, replicaCapacity } from './capacity.js';
+import { ASSUMED, MEASURED, STAGES, diskPlan, diskSize, plan, planTable, replicaCapacity } from './capacity.js';
 
 export function planLines(eventsPerSecond: number): string[] {
   const p = plan(eventsPerSecond);
+  const d = diskPlan(eventsPerSecond);
+  const { heap, indexes } = MEASURED.userLoginsBytesPerRow;
   return [
     ...planTable([eventsPerSecond]),
     '',
@@ -15,6 +17,8 @@ export function planLines(eventsPerSecond: number): string[] {
     `  one SQS poller loop (receive, publish, delete) ${ASSUMED.sqsLoopMs} ms for ${ASSUMED.messagesPerReceive} messages;`,
     `  SQS at $${ASSUMED.sqsUsdPerMillionRequests.toFixed(2)} per million requests (standard queue, US East; first million a month free, not deducted).`,
     `The sink's ${p.stages.sink.replicas} replicas also need Postgres to take ${p.eventsPerSecond.toLocaleString('en-US')} rows/s: measure it.`,
+    `Disk: user_logins takes ${Math.round(d.rowsPerDay).toLocaleString('en-US')} rows a day, one partition of about ${diskSize(d.partitionBytes)} per day ` +
+      `and ${diskSize(d.monthBytes)} per month (measured ${heap} bytes of heap and ${indexes} of indexes per row); USER_LOGINS_RETENTION_DAYS=N keeps N partitions.`,
   ];
 }
 

@@ -28,11 +28,19 @@ export const roleSettings = {
   piiRole: setting('DATABASE_PII_ROLE', 'Role for reveal, rekey and forget, which may only execute the PII functions; made and granted by `migrate --roles`', 'loginpipe_pii', identifier),
 };
 
+// user_logins's daily partitions (sink/sql/005_...): made ahead and dropped when expired by
+// `loginpipe migrate` and by every sink (at start and hourly), through user_logins_upkeep.
+export const partitionSettings = {
+  partitionsAhead: setting('USER_LOGINS_PARTITIONS_AHEAD', 'Days ahead of today for which user_logins partitions are kept made (by `migrate` and every sink, hourly)', '14', integer(1, 366)),
+  retentionDays: setting('USER_LOGINS_RETENTION_DAYS', 'Days of logins kept: a day\'s partition older than this is dropped whole (0: off, rows are kept for ever)', '0', integer(0, 36_500)),
+};
+
 export const sinkSettings = {
   ...kafkaSettings,
   ...registrySettings,
   ...runtimeSettings,
   ...databaseSettings,
+  ...partitionSettings,
   groupId: setting('SINK_GROUP_ID', 'Consumer group of the sinks', 'loginpipe-sink', topicName),
   healthPort: setting('SINK_HEALTH_PORT', 'Port of the sink\'s /healthz, /readyz and /metrics (0: any free port)', '9403', integer(0, 65_535)),
   batchSize: setting('SINK_BATCH_SIZE', 'Rows per INSERT: a batch is written when it has this many rows...', '1000', integer(1, 50_000)),
@@ -42,6 +50,7 @@ export const sinkSettings = {
 
 export type SinkConfig = Parsed<typeof sinkSettings>;
 export type DatabaseConfig = Parsed<typeof databaseSettings>;
+export type PartitionConfig = Parsed<typeof partitionSettings>;
 
 export function loadSinkConfig(env: NodeJS.ProcessEnv = process.env): SinkConfig {
   return loadSettings(sinkSettings, env);

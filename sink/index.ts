@@ -23,6 +23,7 @@ import { processMetrics } from '../lib/observability/metrics.js';
 import { sinkSummary } from '../lib/observability/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
 import { OffsetGuard } from './offset-guard.js';
+import { startUpkeep } from './partitions.js';
 
 /** `sentAt`: the SQS sent timestamp (the record's login_time), for the end-to-end latency. */
 interface Item { row: UserLoginRow; source: DeadLetterSource; sentAt: number }
@@ -35,6 +36,9 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const applied = await migrate(db, cfg.databaseSchema);
   if (applied.length > 0) log.info({ applied, schema: cfg.databaseSchema }, 'migrated');
   const write = createWriter(db, cfg.databaseSchema);
+  const metrics = processMetrics();
+  // Partitions made ahead before the first row, and kept made while the sink runs.
+  const upkeep = await startUpkeep(db, cfg.databaseSchema, cfg, log, metrics);
 
   const kafka = createKafka(cfg, log, 'sink');
   const dlqPartitions = await withAdmin(kafka, async (admin) => {
@@ -60,7 +64,6 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
 
   const stopping = new AbortController();
   const dbOutage = new Outage('postgres', log);
-  const metrics = processMetrics();
 
   const registryOutage = new Outage('registry', log);
   // Counted: Postgres and the registry may be away at once, and fetching resumes only when
@@ -91,6 +94,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     for (const item of result.insertedItems) metrics.endToEndSeconds.observe(Math.max(0, committedAt - item.sentAt) / 1000);
     metrics.sinkRows.inc({ result: 'inserted' }, result.inserted);
     metrics.sinkRows.inc({ result: 'duplicate' }, result.duplicates);
+    metrics.sinkRowsOutsidePartitions.inc(result.insertedItems.filter((i) => !upkeep.covers(i.row.create_date)).length);
     if (result.rejected.length === 0) return;
     await deadLetters.submit(result.rejected.map(({ item, error }) => {
       log.warn({ ...where(item.source), messageId: item.row.event_id, sqlstate: (error as { code?: string }).code }, 'row rejected by the database; dead-lettered');
@@ -199,6 +203,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         await batcher.drain().catch(() => {});
         await disconnecting;
         await kafkaSampler.stop();
+        await upkeep.stop();
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);
         log.info(await sinkSummary(metrics), 'sink stopped');
         ended.resolve();

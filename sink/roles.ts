@@ -2,9 +2,13 @@
 //   owner  owns the schema, user_logins, pii_audit and the PII functions; `loginpipe migrate`
 //          runs as it. Nothing else needs it.
 //   sink   CONNECT and TEMPORARY on the database (its staging table is a temporary one), USAGE on
-//          the schema, INSERT on user_logins, SELECT on event_id alone (ON CONFLICT (event_id)
-//          and RETURNING event_id read it), and SELECT on loginpipe_migrations (to see at start
-//          that the schema is up to date). It cannot read a mask, let alone a sealed value.
+//          the schema, INSERT on user_logins, SELECT on event_id alone (RETURNING event_id
+//          reads it), SELECT on loginpipe_migrations (to see at start that the schema is up to
+//          date), and EXECUTE on
+//          user_logins_upkeep (sink/sql/005_...), which makes partitions ahead and drops expired
+//          ones as the owner. It cannot read a mask, let alone a sealed value.
+//          Grants on user_logins cover every partition, present and future: a query through the
+//          parent is checked against the parent's grants alone.
 //   pii    CONNECT, USAGE on the schema and EXECUTE on the PII functions (sink/sql/004_...), and
 //          nothing on any table: reveal, rekey and forget work only through the functions, which
 //          write the audit row themselves.
@@ -29,6 +33,9 @@ export const PII_FUNCTIONS = [
 /** The other functions migrations make, and the one-call reveal that 004 drops (its owner must be
  *  the owner role for the DROP to work), all handed to the owner like the PII functions. */
 const OWNED_FUNCTIONS = ['app_version_text', 'pii_audit_refuse_change', 'pii_audit_claim', 'pii_reveal'];
+
+/** The function the sink role may execute: partition upkeep, with its argument types. */
+export const UPKEEP_FUNCTION = 'user_logins_upkeep(integer, integer)';
 
 /** The tables migrations make, handed to the owner if an earlier `migrate` made them as another role. */
 const TABLES = ['user_logins', 'pii_audit', 'pii_audit_use', 'loginpipe_migrations'];
@@ -55,10 +62,17 @@ export async function prepareRoles(t: Task, schema: string, roles: RoleNames): P
     const there = await t.oneOrNone('SELECT 1 FROM pg_tables WHERE schemaname = $1 AND tablename = $2', [schema, table]);
     if (there) await t.none('ALTER TABLE $1:name.$2:name OWNER TO $3:name', [schema, table, roles.owner]);
   }
+  // A partition has an owner of its own (ALTER TABLE on the parent does not pass it on): the
+  // owner's upkeep must be able to drop the ones an earlier migrate made.
+  const partitions = await t.map(
+    `SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid JOIN pg_class p ON p.oid = i.inhparent
+       JOIN pg_namespace n ON n.oid = p.relnamespace WHERE n.nspname = $1 AND p.relname = 'user_logins'`,
+    [schema], (r: { relname: string }) => r.relname);
+  for (const partition of partitions) await t.none('ALTER TABLE $1:name.$2:name OWNER TO $3:name', [schema, partition, roles.owner]);
   const functions = await t.map(
     `SELECT p.oid::regprocedure::text AS signature FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = $1 AND p.proname = ANY($2::text[])`,
-    [schema, [...OWNED_FUNCTIONS, ...PII_FUNCTIONS.map((f) => f.slice(0, f.indexOf('(')))]],
+    [schema, [...OWNED_FUNCTIONS, ...[...PII_FUNCTIONS, UPKEEP_FUNCTION].map((f) => f.slice(0, f.indexOf('(')))]],
     (r: { signature: string }) => r.signature,
   );
   // regprocedure text is already quoted and schema-qualified as needed.
@@ -93,6 +107,7 @@ export async function grantRoles(t: Task, schema: string, roles: RoleNames): Pro
   await t.none('GRANT CONNECT ON DATABASE $1:name TO $2:name', [database, roles.pii]);
   await t.none('GRANT USAGE ON SCHEMA $1:name TO $2:name, $3:name', [schema, roles.sink, roles.pii]);
   await t.none('GRANT INSERT, SELECT (event_id) ON $1:name.user_logins TO $2:name', [schema, roles.sink]);
+  await t.none(`GRANT EXECUTE ON FUNCTION $1:name.${UPKEEP_FUNCTION} TO $2:name`, [schema, roles.sink]);
   await t.none('GRANT SELECT ON $1:name.loginpipe_migrations TO $2:name', [schema, roles.sink]);
   for (const f of PII_FUNCTIONS) await t.none(`GRANT EXECUTE ON FUNCTION $1:name.${f} TO $2:name`, [schema, roles.pii]);
 }

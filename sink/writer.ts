@@ -1,9 +1,11 @@
 // Writes batches of rows. Each batch is COPYed into a temporary staging table and moved into
-// user_logins by one INSERT ... SELECT ... ON CONFLICT (event_id) DO NOTHING, in one transaction:
+// user_logins by one INSERT ... SELECT ... ON CONFLICT DO NOTHING, in one transaction:
 // COPY is Postgres's fastest way in (no SQL text per row to build and parse), and the INSERT keeps
-// the idempotence a redelivered row needs. A batch that Postgres rejects because of some row (in
-// the COPY or the INSERT) is split in halves until the offending rows are alone; they are handed
-// back so the caller can dead-letter them while the rest lands.
+// the idempotence a redelivered row needs. No conflict target: the key is (event_id,
+// create_date) on the partitioned table and event_id on an earlier loginpipe's table
+// (sink/sql/005_...), and the sink writes on both sides of that migration. A batch that Postgres
+// rejects because of some row (in the COPY or the INSERT) is split in halves until the offending
+// rows are alone; they are handed back so the caller can dead-letter them while the rest lands.
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -36,7 +38,7 @@ export function createWriter(db: Db, schema: string) {
   // insert-only sink role does not have.
   const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${ROW_COLUMNS.map((c) => `${pgp.as.name(c)} ${ROW_TYPES[c]}`).join(', ')}) ON COMMIT DELETE ROWS`;
   const copyIn = `COPY ${stage} (${columns}) FROM STDIN`;
-  const moveIn = `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage} ON CONFLICT (event_id) DO NOTHING RETURNING event_id`;
+  const moveIn = `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage} ON CONFLICT DO NOTHING RETURNING event_id`;
   const staged = new WeakSet<Client>();
 
   /** The event ids of the rows inserted: those already in the table are skipped and not returned. */

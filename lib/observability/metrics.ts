@@ -98,6 +98,32 @@ export function createMetrics(registry: Registry = new Registry()) {
       buckets: BATCH_SECONDS_BUCKETS,
       registers,
     }),
+    sinkRowsOutsidePartitions: new Counter({
+      name: 'loginpipe_sink_rows_outside_partitions_total',
+      help: 'Rows the sink inserted dated on a day no user_logins partition covered (a device clock far off): they went to the default partition',
+      registers,
+    }),
+    userLoginsDefaultRows: new Gauge({
+      name: 'loginpipe_user_logins_default_rows',
+      help: 'Rows in user_logins\'s default partition (dated outside the made partitions), as the last partition upkeep counted them',
+      registers,
+    }),
+    userLoginsPartitions: new Counter({
+      name: 'loginpipe_user_logins_partitions_total',
+      help: 'user_logins partitions this process\'s upkeep made (action="created") or dropped under USER_LOGINS_RETENTION_DAYS (action="dropped")',
+      labelNames: ['action'] as const,
+      registers,
+    }),
+    userLoginsRowsExpired: new Counter({
+      name: 'loginpipe_user_logins_rows_expired_total',
+      help: 'Rows removed under USER_LOGINS_RETENTION_DAYS: those of dropped partitions and expired rows of the default partition',
+      registers,
+    }),
+    userLoginsUpkeepFailures: new Counter({
+      name: 'loginpipe_user_logins_upkeep_failures_total',
+      help: 'Partition upkeep runs that failed (logged with the cause); rows still land, in the default partition at worst',
+      registers,
+    }),
     endToEndSeconds: new Histogram({
       name: 'loginpipe_end_to_end_seconds',
       help: 'Seconds from the SQS sent timestamp to the commit of the row in Postgres, per inserted row',
@@ -140,6 +166,7 @@ export function createMetrics(registry: Registry = new Registry()) {
   for (const outcome of PROCESSOR_OUTCOMES) metrics.processorRecords.inc({ outcome }, 0);
   for (const result of TRANSACTION_RESULTS) metrics.processorTransactions.inc({ result }, 0);
   for (const result of SINK_ROW_RESULTS) metrics.sinkRows.inc({ result }, 0);
+  for (const action of ['created', 'dropped'] as const) metrics.userLoginsPartitions.inc({ action }, 0);
   metrics.outages.onChange = (dependency, down) => metrics.outage.set({ dependency }, down ? 1 : 0);
   for (const dependency of DEPENDENCIES) metrics.outage.set({ dependency }, 0);
   return metrics;

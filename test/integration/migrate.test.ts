@@ -15,7 +15,7 @@ import { dropSchema, freshSchema, userLoginColumns, userLoginDeclarations, withS
 
 const PREFIX = 't_mig';
 
-test('migrate creates user_logins with the assignment columns plus event_id as primary key, and the PII columns', () => withSchema(PREFIX, async (schema) => {
+test('migrate creates user_logins with the assignment columns plus event_id, keyed by (event_id, create_date), and the PII columns', () => withSchema(PREFIX, async (schema) => {
   assert.equal(await migrate(db, schema), loadMigrations().map((m) => m.name));
   const cols = await userLoginColumns(schema);
   assert.equal(cols.map((c) => [c.column_name, c.data_type, c.len]), [
@@ -31,9 +31,9 @@ test('migrate creates user_logins with the assignment columns plus event_id as p
     ['sealed_ip', 'bytea', null],
     ['user_id', 'character varying', 128],
   ]);
-  const pk = await db.one(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-    WHERE i.indrelid = $1::regclass AND i.indisprimary`, [`"${schema}".user_logins`]);
-  assert.is(pk.attname, 'event_id');
+  const pk = await db.map(`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+    WHERE i.indrelid = $1::regclass AND i.indisprimary ORDER BY array_position(i.indkey::int2[], a.attnum)`, [`"${schema}".user_logins`], (r: { attname: string }) => r.attname);
+  assert.equal(pk, ['event_id', 'create_date']);
 }));
 
 test('the migrations make exactly the columns the sink writes', () => withSchema(PREFIX, async (schema) => {
@@ -99,6 +99,8 @@ test('migrate --roles: the sink role writes batches and reads event_id, and can 
     const first = await write([row], (r) => r);
     assert.is(first.inserted, 1);
     assert.is((await write([row], (r) => r)).duplicates, 1, 'ON CONFLICT works with SELECT on event_id alone');
+    const upkeep = await sink.one('SELECT created FROM $1:name.user_logins_upkeep(30, 0)', [schema]);
+    assert.ok(upkeep.created.length > 0, 'the sink role makes partitions ahead through user_logins_upkeep');
     const t = `"${schema}".user_logins`;
     assert.is(await refusedWith(sink, `SELECT event_id FROM ${t}`), undefined);
     for (const sql of [`SELECT masked_ip FROM ${t}`, `SELECT sealed_ip FROM ${t}`, `SELECT * FROM ${t}`, `UPDATE ${t} SET locale = 'X'`, `DELETE FROM ${t}`,
@@ -156,15 +158,21 @@ test('`loginpipe migrate --roles` on a schema an earlier migrate made hands its 
     });
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`owner ${roles.DATABASE_OWNER_ROLE}, sink ${roles.DATABASE_SINK_ROLE}`));
-    const tables = await db.map(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema], (x: { tablename: string; tableowner: string }) => `${x.tablename}:${x.tableowner}`);
+    const tables = await db.map(`SELECT c.relname, c.relowner::regrole::text AS owner FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1`, [schema], (x: { relname: string; owner: string }) => `${x.relname}:${x.owner}`);
     assert.equal(tables, ['loginpipe_migrations', 'pii_audit', 'pii_audit_use', 'user_logins'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
+    const partitionOwners = await db.map(`SELECT DISTINCT c.relowner::regrole::text AS owner FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
+      WHERE i.inhparent = $1::regclass`, [`"${schema}".user_logins`], (x: { owner: string }) => x.owner);
+    assert.equal(partitionOwners, [roles.DATABASE_OWNER_ROLE], 'the partitions an earlier migrate made are the owner\'s too');
     const definers = await db.map(`SELECT p.proname, p.proowner::regrole::text AS owner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = $1 AND p.prosecdef ORDER BY 1`, [schema], (x: { proname: string; owner: string }) => `${x.proname}:${x.owner}`);
-    assert.equal(definers, ['pii_forget', 'pii_rekey_apply', 'pii_rekey_fetch', 'pii_rekey_request', 'pii_rekey_unsealed', 'pii_reveal_fetch', 'pii_reveal_request']
-      .map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
+    assert.equal(definers, ['pii_forget', 'pii_rekey_apply', 'pii_rekey_fetch', 'pii_rekey_request', 'pii_rekey_unsealed', 'pii_reveal_fetch', 'pii_reveal_request', 'user_logins_upkeep'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
     const sinkGrants = await db.one(`SELECT has_table_privilege($1, $2, 'INSERT') AS ins, has_table_privilege($1, $2, 'SELECT') AS sel,
       has_column_privilege($1, $2, 'event_id', 'SELECT') AS id, has_database_privilege($1, current_database(), 'TEMPORARY') AS temp`, [roles.DATABASE_SINK_ROLE, `"${schema}".user_logins`]);
     assert.equal(sinkGrants, { ins: true, sel: false, id: true, temp: true });
+    const upkeep = await db.one(`SELECT has_function_privilege($1, $2, 'EXECUTE') AS sink, has_function_privilege($3, $2, 'EXECUTE') AS pii`,
+      [roles.DATABASE_SINK_ROLE, `"${schema}".user_logins_upkeep(integer, integer)`, roles.DATABASE_PII_ROLE]);
+    assert.equal(upkeep, { sink: true, pii: false }, 'the sink role may run partition upkeep, the PII role may not');
   } finally {
     await dropSchema(schema);
     const names = Object.values(roles);

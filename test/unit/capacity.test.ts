@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/runtime/paths.js';
-import { MEASURED, plan, planTable } from '../../cli/capacity.js';
+import { MEASURED, diskPlan, diskSize, plan, planTable } from '../../cli/capacity.js';
 import { planLines } from '../../cli/plan.js';
 
 const cases: { rate: number; replicas: [number, number, number]; partitions: [number, number]; pollers: number; usdPerDay: number }[] = [
@@ -57,6 +57,32 @@ test('the model\'s measured figures are the bench figures in docs/benchmarks.md'
     `connector CPU ${c.connector} µs/msg`, `processor CPU µs/record ${c.processor}`, `sink CPU µs/row ${c.sink}`,
     `| connector alone, SQS backlog |`, `peak RSS MiB ${rss.connector}`, `peak RSS MiB ${rss.processor}`, `peak RSS MiB ${rss.sink}`,
   ]) assert.ok(figures.includes(text), `README "Figures" has "${text}"`);
+});
+
+// Disk: 370 bytes of heap and 240 of indexes per row, 610 in all; 86,400 rows a day per event/s.
+const disks: { rate: number; perDay: number; partition: string; month: string }[] = [
+  { rate: 1, perDay: 86_400, partition: '53 MB', month: '1.6 GB' }, // 52,704,000 bytes a day
+  { rate: 100, perDay: 8_640_000, partition: '5.3 GB', month: '158.1 GB' },
+  { rate: 1_000, perDay: 86_400_000, partition: '52.7 GB', month: '1.6 TB' },
+  { rate: 0.001, perDay: 86.4, partition: '1 MB', month: '2 MB' }, // 52,704 bytes: never shown as 0 MB
+];
+for (const c of disks) {
+  test(`disk at ${c.rate} events/s: ${c.partition} a day's partition, ${c.month} a month`, () => {
+    const d = diskPlan(c.rate);
+    assert.ok(Math.abs(d.rowsPerDay - c.perDay) < 1e-6);
+    assert.ok(Math.abs(d.monthBytes - 30 * d.partitionBytes) < 1e-3);
+    assert.is(diskSize(d.partitionBytes), c.partition);
+    assert.is(diskSize(d.monthBytes), c.month);
+  });
+}
+for (const bad of [0, -5, Number.NaN, Number.POSITIVE_INFINITY]) {
+  test(`diskPlan refuses ${bad} events/s`, () => {
+    assert.throws(() => diskPlan(bad), RangeError);
+  });
+}
+
+test('`loginpipe plan` says the disk of a day\'s partition and of a month', () => {
+  assert.match(planLines(1_000).join('\n'), /86,400,000 rows a day, one partition of about 52\.7 GB per day and 1\.6 TB per month/);
 });
 
 test('`loginpipe plan` prints the row, the measured figures and the assumptions', () => {
