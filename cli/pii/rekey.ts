@@ -86,7 +86,7 @@ export async function rekeyCommand(args: string[], out: (line: string) => void, 
   cfg.recoveryPrivateKeyFile.fill(0);
   cfg.hmacKey.fill(0);
   try {
-    const o = await rekey(openDb(cfg.databaseUrl, 1), cfg.databaseSchema, keys, req);
+    const o = await rekey(openDb(cfg, 1), cfg.databaseSchema, keys, req);
     out(`rekeyed ${o.rekeyed} rows to key ${keys.keyId} in ${o.batches} batches`);
     if (o.unsealed > 0) out(`${o.unsealed} rows under another key have no sealed values and cannot be re-keyed`);
     for (const id of o.failed) err(`event ${id}: sealed value does not open; row left under its old key`);

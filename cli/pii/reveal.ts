@@ -101,7 +101,7 @@ export async function revealCommand(args: string[], out: (line: string) => void,
   const key = importOpeningKey(cfg.recoveryPrivateKeyFile);
   cfg.recoveryPrivateKeyFile.fill(0);
   try {
-    const { results, missing, auditId } = await reveal(openDb(cfg.databaseUrl, 1), cfg.databaseSchema, key, req);
+    const { results, missing, auditId } = await reveal(openDb(cfg, 1), cfg.databaseSchema, key, req);
     if (req.json) {
       out(JSON.stringify({ audit_id: auditId, results, missing }));
     } else {
