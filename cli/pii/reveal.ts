@@ -11,6 +11,7 @@ import { AuditUsageError, osUser, requireReason } from '../../lib/pii/audit.js';
 import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
 import { recoverySettings } from '../../lib/pii/settings.js';
 import { databaseSettings } from '../../sink/config.js';
+import { revealLines } from './reveal-view.js';
 
 export type Selector =
   | { by: 'event_id'; eventIds: string[] }
@@ -102,16 +103,9 @@ export async function revealCommand(args: string[], out: (line: string) => void,
   cfg.recoveryPrivateKeyFile.fill(0);
   try {
     const { results, missing, auditId } = await reveal(openDb(cfg, 1), cfg.databaseSchema, key, req);
-    if (req.json) {
-      out(JSON.stringify({ audit_id: auditId, results, missing }));
-    } else {
-      for (const r of results) {
-        if ('error' in r) err(`event ${r.event_id}: ${r.error}`);
-        else out(`${r.event_id}\t${r.user_id}\tip=${r.ip}\tdevice_id=${r.device_id}`);
-      }
-      for (const id of missing) err(`event ${id}: no such row`);
-      err(`audit row ${auditId}: ${results.filter((r) => !('error' in r)).length} of ${results.length + missing.length} revealed`);
-    }
+    const lines = revealLines(results, missing, auditId, req.json);
+    lines.out.forEach((l) => out(l));
+    lines.err.forEach((l) => err(l));
     const failed = results.some((r) => 'error' in r) || missing.length > 0 || results.length === 0;
     return failed ? 1 : 0;
   } finally {
