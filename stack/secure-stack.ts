@@ -52,7 +52,7 @@ export const SECURE_NAMES: AclNames = {
   dlqTopic: 'logins.dlq',
   processorGroup: 'loginpipe-processor',
   sinkGroup: 'loginpipe-sink',
-  transactionalIdPrefix: transactionalIdPrefix('loginpipe-processor'),
+  transactionalIdPrefix: transactionalIdPrefix('loginpipe-processor', 'logins.raw'),
   principals: { connector: 'User:loginpipe-connector', processor: 'User:loginpipe-processor', sink: 'User:loginpipe-sink' },
 };
 const ADMIN_USER = 'loginpipe-admin';

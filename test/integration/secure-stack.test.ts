@@ -170,13 +170,13 @@ async function refusedWithout(admin: Kafka, prefixAcl: (operation: number) => Ac
     if (code === 'still running') await refused.stop();
     assert.is(code, 1, `without ${missing.join(' and ')}: the processor stops by itself, with exit 1`);
     const fatal = refused.lines.find((l) => l.includes('"level":60')) ?? '';
-    assert.match(fatal, 'grant it Write and Describe on the TransactionalId prefix loginpipe-processor:', fatal);
+    assert.match(fatal, 'grant it Write and Describe on the TransactionalId prefix loginpipe-processor:logins.raw: ', fatal);
   }
 }
 
 test('a processor without its TransactionalId ACL stops naming it; `loginpipe acls --apply` puts it back', async () => {
   const prefixAcl = (operation: number): AclEntry => ({
-    resourceType: AclResourceTypes.TRANSACTIONAL_ID, resourceName: `${SECURE_NAMES.processorGroup}:`, resourcePatternType: ResourcePatternTypes.PREFIXED,
+    resourceType: AclResourceTypes.TRANSACTIONAL_ID, resourceName: SECURE_NAMES.transactionalIdPrefix, resourcePatternType: ResourcePatternTypes.PREFIXED,
     principal: SECURE_NAMES.principals.processor, host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
   });
   const admin = clientAs('admin');
