@@ -11,10 +11,10 @@ import { parseArgs } from 'node:util';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { closeAllDbs, openDb, type Db } from '../../lib/postgres/db.js';
 import { AuditUsageError, osUser, requireReason } from '../../lib/pii/audit.js';
-import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
+import { importOpeningKey, openField, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
 import { maskKeyIdFrom, recoverySettings, sealingSettings } from '../../lib/pii/settings.js';
 import { piiSettings } from '../../processor/config.js';
-import { createMasker } from '../../processor/mask.js';
+import { createMasker } from '../../lib/pii/mask.js';
 import { databaseSettings } from '../../sink/config.js';
 
 export interface RekeyRequest { reason: string; requestedBy: string | null; batchSize: number }
@@ -52,8 +52,8 @@ export async function rekey(db: Db, schema: string, keys: RekeyKeys, req: RekeyR
       for (const [i, id] of batch.event_ids.entries()) {
         try {
           // The sealed ip is already the canonical form the processor masked.
-          const ip = openText(keys.opening, batch.sealed_ips[i]!, id);
-          const device = openText(keys.opening, batch.sealed_device_ids[i]!, id);
+          const ip = openField(keys.opening, batch.sealed_ips[i]!, 'ip', id);
+          const device = openField(keys.opening, batch.sealed_device_ids[i]!, 'device_id', id);
           ids.push(id);
           ips.push(keys.mask(ip));
           devices.push(keys.mask(device));

@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { closeAllDbs, openDb, type Db } from '../../lib/postgres/db.js';
 import { AuditUsageError, osUser, requireReason } from '../../lib/pii/audit.js';
-import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
+import { importOpeningKey, openField, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
 import { recoverySettings } from '../../lib/pii/settings.js';
 import { databaseSettings } from '../../sink/config.js';
 import { revealLines } from './reveal-view.js';
@@ -71,7 +71,7 @@ function openRow(key: OpeningKey, r: SealedRow): RevealResult {
     return { event_id: r.event_id, error: 'no sealed values (stored without a recovery key, or forgotten)' };
   }
   try {
-    return { event_id: r.event_id, user_id: r.user_id, ip: openText(key, r.sealed_ip, r.event_id), device_id: openText(key, r.sealed_device_id, r.event_id) };
+    return { event_id: r.event_id, user_id: r.user_id, ip: openField(key, r.sealed_ip, 'ip', r.event_id), device_id: openField(key, r.sealed_device_id, 'device_id', r.event_id) };
   } catch (err) {
     if (err instanceof SealedValueError) return { event_id: r.event_id, error: err.message };
     throw err;
