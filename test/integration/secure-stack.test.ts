@@ -9,7 +9,10 @@ import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type AclEntry, type Kafka } from 'kafkajs';
 import { secureUp } from '../../stack/stack.js';
-import { readEnvFile, SECURE_NAMES, type SecureStack } from '../../stack/secure-stack.js';
+import { readEnvFile, SECURE_DIR, SECURE_NAMES, SECURE_PORTS, type SecureStack } from '../../stack/secure-stack.js';
+import { connectError } from './refused-connection.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { aclsNotYet, applyAcls, serviceAcls } from '../../lib/kafka/acls.js';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { kafkaSettings, registrySettings } from '../../lib/runtime/settings.js';
@@ -99,6 +102,20 @@ async function refusal(fn: () => Promise<unknown>): Promise<{ type: string; mess
   }
   throw new Error('expected the broker to refuse, and it did not');
 }
+
+test('the broker trusts no unauthenticated principal: every listener is TLS, and ANONYMOUS is no super user', async () => {
+  const props = await readFile(join(SECURE_DIR, 'kafka', 'server.properties'), 'utf8');
+  const property = (name: string) => new RegExp(`^${name.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(props)?.[1] ?? '';
+  assert.not.match(property('super.users'), /ANONYMOUS/);
+  assert.not.match(property('listener.security.protocol.map'), /PLAINTEXT/);
+  const ports = [...property('listeners').matchAll(/:(\d+)(,|$)/g)].map((m) => Number(m[1]));
+  assert.equal(ports.sort(), [SECURE_PORTS.saslSsl, SECURE_PORTS.controller, SECURE_PORTS.mtls].sort());
+  for (const port of ports) {
+    const plain = createKafka(loadSettings(kafkaSettings, { KAFKA_BROKERS: `127.0.0.1:${port}` }), silent, 'secure-test-plaintext', { retry: { retries: 0 } });
+    const err = await connectError(plain);
+    assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /closed connection|connection error|timeout/i, `port ${port}`);
+  }
+});
 
 test('the connector is refused reading the clean topic', async () => {
   // A group it may use, so that only the topic is at stake.
