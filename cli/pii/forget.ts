@@ -17,7 +17,7 @@ export function parseForgetArgs(args: string[]): ForgetRequest {
   return { userId: values['user-id'], reason: requireReason(values.reason), requestedBy: values['requested-by']?.trim() || null, deleteRows: values['delete-rows'] ?? false };
 }
 
-/** pii_forget (sink/sql/003_...) clears or deletes the rows and writes the audit row, in one statement. */
+/** pii_forget (sink/sql/004_...) clears or deletes the rows and writes the audit row, in one statement. */
 export async function forget(db: Db, schema: string, req: ForgetRequest): Promise<{ eventIds: string[]; auditId: number }> {
   const r = await db.one<{ audit_id: string; event_ids: string[] }>(
     'SELECT * FROM $1:name.pii_forget($2, $3, $4, $5, $6)', [schema, req.userId, req.deleteRows, req.reason, req.requestedBy, osUser()]);

@@ -1,7 +1,9 @@
 // `loginpipe rekey --reason "..."`: recomputes masked_ip and masked_device_id of every row made
 // under another masking key than PII_HMAC_KEY (named PII_HMAC_KEY_ID), from its sealed values.
-// - Batches: each batch (rows locked, opened, updated, its audit row inserted) is one transaction,
-//   so a crash or kill -9 loses at most the batch in hand, which rolls back.
+// - Batches: each batch is first requested, which writes and commits its audit row; then, in one
+//   transaction, its rows are fetched (locked), opened, and updated. A crash or kill -9 loses at
+//   most the batch in hand, whose update rolls back; its audit row stays, as it must, since its
+//   values may have left the database.
 // - Idempotent and resumable: what is left is found again by its mask_key_id, so running it again
 //   (after a crash, or to catch rows a late processor wrote) carries on where it stopped.
 // - Rows without sealed values cannot be re-keyed: they are counted and reported, left as they are.
@@ -30,21 +32,25 @@ export function parseRekeyArgs(args: string[]): RekeyRequest {
 export interface RekeyKeys { opening: OpeningKey; mask: (canonical: string) => string; keyId: string }
 export interface RekeyOutcome { rekeyed: number; batches: number; failed: string[]; unsealed: number }
 
-interface Fetched { audit_id: string | null; event_ids: string[]; sealed_ips: Buffer[]; sealed_device_ids: Buffer[] }
+interface Requested { audit_id: string | null; event_ids: string[] }
+interface Fetched { event_ids: string[]; sealed_ips: Buffer[]; sealed_device_ids: Buffer[] }
 
 /**
- * Batch by batch, each one transaction: pii_rekey_fetch locks the next rows and audits them,
- * the masks are made here from the opened values, and pii_rekey_apply writes them (only to rows
- * that audit row handed out). A batch killed half-way rolls back whole, audit row included.
+ * Batch by batch: pii_rekey_request chooses the next rows and commits their audit row; then, in
+ * one transaction, pii_rekey_fetch hands out and locks those rows (it refuses a request that has
+ * not committed), the masks are made here from the opened values, and pii_rekey_apply writes them
+ * (only to rows that request audited, once). A batch killed half-way rolls back its update; its
+ * audit row stays.
  */
 export async function rekey(db: Db, schema: string, keys: RekeyKeys, req: RekeyRequest, onBatch: (n: number) => void = () => {}): Promise<RekeyOutcome> {
   const outcome: RekeyOutcome = { rekeyed: 0, batches: 0, failed: [], unsealed: 0 };
   let after = '';
   for (;;) {
-    const last = await db.tx('loginpipe-rekey', async (t) => {
-      const batch = await t.one<Fetched>('SELECT * FROM $1:name.pii_rekey_fetch($2, $3, $4, $5, $6, $7)',
-        [schema, keys.keyId, after, req.batchSize, req.reason, req.requestedBy, osUser()]);
-      if (batch.audit_id === null) return undefined;
+    const asked = await db.one<Requested>('SELECT * FROM $1:name.pii_rekey_request($2, $3, $4, $5, $6, $7)',
+      [schema, keys.keyId, after, req.batchSize, req.reason, req.requestedBy, osUser()]);
+    if (asked.audit_id === null) break;
+    await db.tx('loginpipe-rekey', async (t) => {
+      const batch = await t.one<Fetched>('SELECT * FROM $1:name.pii_rekey_fetch($2)', [schema, asked.audit_id]);
       const ids: string[] = [];
       const ips: string[] = [];
       const devices: string[] = [];
@@ -63,15 +69,14 @@ export async function rekey(db: Db, schema: string, keys: RekeyKeys, req: RekeyR
         }
       }
       if (ids.length > 0) {
-        await t.one('SELECT $1:name.pii_rekey_apply($2, $3::text[], $4::text[], $5::text[], $6) AS n', [schema, batch.audit_id, ids, ips, devices, keys.keyId]);
+        await t.one('SELECT $1:name.pii_rekey_apply($2, $3::text[], $4::text[], $5::text[]) AS n', [schema, asked.audit_id, ids, ips, devices]);
       }
       outcome.rekeyed += ids.length;
       outcome.failed.push(...failed);
       outcome.batches += 1;
-      return batch.event_ids[batch.event_ids.length - 1]!;
     });
-    if (last === undefined) break;
-    after = last;
+    // Rows the fetch no longer found (forgotten since the request) are passed over all the same.
+    after = asked.event_ids[asked.event_ids.length - 1]!;
     onBatch(outcome.rekeyed);
   }
   const unsealed = await db.one<{ n: string }>('SELECT $1:name.pii_rekey_unsealed($2) AS n', [schema, keys.keyId]);

@@ -1,7 +1,7 @@
 // `loginpipe reveal (--event-id ID... | --user-id U | --masked-ip HEX) --reason "..."`: opens the
 // sealed ip and device_id of the selected rows with the recovery private key.
-// Order, and why: the database function pii_reveal hands out the sealed values and inserts the
-// audit row in one statement; only after it committed is anything opened and printed. Clear values go to standard output only (never to a
+// Order, and why: the audit row is written and committed by one call (pii_reveal_request), and
+// only then are the sealed values handed out by another (pii_reveal_fetch), opened and printed. Clear values go to standard output only (never to a
 // log or to standard error); a row that does not open gets an error line naming its event id and
 // the reason, never a value.
 import { parseArgs } from 'node:util';
@@ -67,8 +67,11 @@ export type RevealResult =
 interface SealedRow { event_id: string; user_id: string; sealed_ip: Buffer | null; sealed_device_id: Buffer | null }
 
 function openRow(key: OpeningKey, r: SealedRow): RevealResult {
-  if (r.sealed_ip === null || r.sealed_device_id === null) {
+  if (r.sealed_ip === null && r.sealed_device_id === null) {
     return { event_id: r.event_id, error: 'no sealed values (stored without a recovery key, or forgotten)' };
+  }
+  if (r.sealed_ip === null || r.sealed_device_id === null) {
+    return { event_id: r.event_id, error: `only ${r.sealed_ip === null ? 'device_id' : 'ip'} is sealed; a row needs both to be revealed` };
   }
   try {
     return { event_id: r.event_id, user_id: r.user_id, ip: openField(key, r.sealed_ip, 'ip', r.event_id), device_id: openField(key, r.sealed_device_id, 'device_id', r.event_id) };
@@ -78,22 +81,25 @@ function openRow(key: OpeningKey, r: SealedRow): RevealResult {
   }
 }
 
+interface Requested { audit_id: string; event_ids: string[]; unsealed: string[]; missing: string[] }
+interface Fetched { event_ids: string[]; user_ids: string[]; sealed_ips: (Buffer | null)[]; sealed_device_ids: (Buffer | null)[] }
+
 /**
- * Asks pii_reveal (sink/sql/003_...) for the selected rows' sealed values: it writes the audit row
- * in the same statement, so it has committed before any value is opened, let alone printed.
- * The audit names the rows whose sealed values were handed out; which of them opened is this
- * command's to report.
+ * Two calls, each its own transaction (sink/sql/004_...): pii_reveal_request chooses the rows and
+ * writes the audit row, and commits; only then does pii_reveal_fetch hand out the sealed values
+ * that row audited (it refuses a request that has not committed). Nothing is opened, let alone
+ * printed, before the audit row is committed. Which values opened is this command's to report.
  */
 export async function reveal(db: Db, schema: string, key: OpeningKey, req: RevealRequest): Promise<{ results: RevealResult[]; missing: string[]; auditId: number }> {
   const s = req.selector;
   const values = s.by === 'event_id' ? s.eventIds : [s.by === 'user_id' ? s.userId : s.maskedIp];
-  const r = await db.one<{ audit_id: string; event_ids: string[]; user_ids: string[]; sealed_ips: (Buffer | null)[]; sealed_device_ids: (Buffer | null)[] }>(
-    'SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, s.by, values, req.reason, req.requestedBy, osUser()]);
+  const asked = await db.one<Requested>(
+    'SELECT * FROM $1:name.pii_reveal_request($2, $3::text[], $4, $5, $6)', [schema, s.by, values, req.reason, req.requestedBy, osUser()]);
+  const r = await db.one<Fetched>('SELECT * FROM $1:name.pii_reveal_fetch($2)', [schema, asked.audit_id]);
   const rows: SealedRow[] = r.event_ids.map((id, i) => ({ event_id: id, user_id: r.user_ids[i]!, sealed_ip: r.sealed_ips[i] ?? null, sealed_device_id: r.sealed_device_ids[i] ?? null }));
-  const results = rows.map((row) => openRow(key, row));
-  const found = new Set(r.event_ids);
-  const missing = s.by === 'event_id' ? s.eventIds.filter((id) => !found.has(id)) : [];
-  return { results, missing, auditId: Number(r.audit_id) };
+  const unsealed: SealedRow[] = asked.unsealed.map((id) => ({ event_id: id, user_id: '', sealed_ip: null, sealed_device_id: null }));
+  const results = [...rows, ...unsealed].sort((a, b) => (a.event_id < b.event_id ? -1 : 1)).map((row) => openRow(key, row));
+  return { results, missing: asked.missing, auditId: Number(asked.audit_id) };
 }
 
 export async function revealCommand(args: string[], out: (line: string) => void, err: (line: string) => void): Promise<number> {

@@ -1,7 +1,7 @@
 // The pii_audit trail (sink/sql/002_...): one row per reveal, rekey batch or forget. The rows are
-// written by the database functions of sink/sql/003_... in the statement that hands out or changes
-// what they record, so that no sealed value leaves Postgres, and no row changes, without its audit
-// row; here is what the commands add to it (who runs them, and why).
+// written by the database functions of sink/sql/004_...: a reveal or rekey request commits its
+// audit row before any sealed value is handed out, and forget changes rows in the statement that
+// audits them; here is what the commands add to it (who runs them, and why).
 import { userInfo } from 'node:os';
 
 /** The operating-system user running the command, as the audit records it. */

@@ -16,7 +16,7 @@ import { dropSchema, freshSchema, userLoginColumns, userLoginDeclarations, withS
 const PREFIX = 't_mig';
 
 test('migrate creates user_logins with the assignment columns plus event_id as primary key, and the PII columns', () => withSchema(PREFIX, async (schema) => {
-  assert.equal(await migrate(db, schema), ['001_user_logins.sql', '002_pii_sealed_and_audit.sql', '003_least_privilege.sql']);
+  assert.equal(await migrate(db, schema), loadMigrations().map((m) => m.name));
   const cols = await userLoginColumns(schema);
   assert.equal(cols.map((c) => [c.column_name, c.data_type, c.len]), [
     ['app_version', 'integer', null],
@@ -108,7 +108,7 @@ test('migrate --roles: the sink role writes batches and reads event_id, and can 
   });
 });
 
-test('migrate --roles: the PII role cannot read a sealed value except through pii_reveal, which writes the audit row', async () => {
+test('migrate --roles: the PII role cannot read a sealed value except through pii_reveal_request and _fetch, which write the audit row first', async () => {
   const schema = freshSchema(PREFIX);
   await asRole(schema, 'pii', 1, async (pii, lp) => {
     await db.none(`INSERT INTO $1:name.user_logins (event_id, user_id, masked_ip, masked_device_id, create_date, sealed_ip, sealed_device_id)
@@ -118,14 +118,15 @@ test('migrate --roles: the PII role cannot read a sealed value except through pi
       `SELECT * FROM "${schema}".pii_audit`, `INSERT INTO "${schema}".pii_audit (action, os_user, reason, event_ids, fields) VALUES ('reveal', 'x', 'y', '{}', '{}')`]) {
       assert.is(await refusedWith(pii, sql), '42501', sql);
     }
-    const r = await pii.one('SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], 'ticket 7', 'bob', 'carol']);
+    const asked = await pii.one('SELECT * FROM $1:name.pii_reveal_request($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], 'ticket 7', 'bob', 'carol']);
+    const r = await pii.one('SELECT * FROM $1:name.pii_reveal_fetch($2)', [schema, asked.audit_id]);
     assert.equal(r.event_ids, ['e1']);
     assert.equal(r.sealed_ips, [Buffer.from([1, 2])]);
     const audit = await db.one('SELECT id, action, os_user, requested_by, reason, event_ids, fields, detail FROM $1:name.pii_audit', [schema]);
-    assert.is(Number(audit.id), Number(r.audit_id));
+    assert.is(Number(audit.id), Number(asked.audit_id));
     assert.equal([audit.action, audit.os_user, audit.requested_by, audit.reason, audit.event_ids, audit.fields], ['reveal', 'carol', 'bob', 'ticket 7', ['e1'], ['ip', 'device_id']]);
     assert.is(audit.detail.db_user, lp.roles.pii, 'the audit names the database role that asked');
-    assert.is(await refusedWith(pii, 'SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], '  ', null, 'carol']), '23514',
+    assert.is(await refusedWith(pii, 'SELECT * FROM $1:name.pii_reveal_request($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], '  ', null, 'carol']), '23514',
       'a blank reason is refused by pii_audit\'s CHECK, and nothing is handed out');
   });
 });
@@ -156,10 +157,11 @@ test('`loginpipe migrate --roles` on a schema an earlier migrate made hands its 
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`owner ${roles.DATABASE_OWNER_ROLE}, sink ${roles.DATABASE_SINK_ROLE}`));
     const tables = await db.map(`SELECT tablename, tableowner FROM pg_tables WHERE schemaname = $1 ORDER BY tablename`, [schema], (x: { tablename: string; tableowner: string }) => `${x.tablename}:${x.tableowner}`);
-    assert.equal(tables, ['loginpipe_migrations', 'pii_audit', 'user_logins'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
+    assert.equal(tables, ['loginpipe_migrations', 'pii_audit', 'pii_audit_use', 'user_logins'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
     const definers = await db.map(`SELECT p.proname, p.proowner::regrole::text AS owner FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace
       WHERE n.nspname = $1 AND p.prosecdef ORDER BY 1`, [schema], (x: { proname: string; owner: string }) => `${x.proname}:${x.owner}`);
-    assert.equal(definers, ['pii_forget', 'pii_rekey_apply', 'pii_rekey_fetch', 'pii_rekey_unsealed', 'pii_reveal'].map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
+    assert.equal(definers, ['pii_forget', 'pii_rekey_apply', 'pii_rekey_fetch', 'pii_rekey_request', 'pii_rekey_unsealed', 'pii_reveal_fetch', 'pii_reveal_request']
+      .map((n) => `${n}:${roles.DATABASE_OWNER_ROLE}`));
     const sinkGrants = await db.one(`SELECT has_table_privilege($1, $2, 'INSERT') AS ins, has_table_privilege($1, $2, 'SELECT') AS sel,
       has_column_privilege($1, $2, 'event_id', 'SELECT') AS id, has_database_privilege($1, current_database(), 'TEMPORARY') AS temp`, [roles.DATABASE_SINK_ROLE, `"${schema}".user_logins`]);
     assert.equal(sinkGrants, { ins: true, sel: false, id: true, temp: true });
