@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/runtime/paths.js';
-import { BatchSealer, importSealingKey, sealText, sealV1, type SealedField } from '../../lib/pii/hpke.js';
+import { BatchSealer, importSealingKey, sealField, sealText, sealV1, type SealedField } from '../../lib/pii/hpke.js';
 import { keyFingerprint } from '../../lib/pii/settings.js';
 import { generateKeyFiles } from '../../cli/pii/keys.js';
 import { db, leastPrivilege, newWorld, waitUntil, type World } from './harness.js';
@@ -142,6 +142,21 @@ test('a sealed value copied onto another row of its batch (same HPKE context) do
   assert.match(got.results[1]!.error ?? '', /does not open/);
   assert.match(got.results[2]!.error ?? '', /no sealed values/);
   assert.not.ok(r.stdout.includes('192.0.2.9') || r.stdout.includes('dev-bbb'));
+}));
+
+test('with the masking key, reveal withholds a value sealed by someone else (it opens, but its mask is not the row\'s)', () => withWorld('reveal-forged', async (w) => {
+  await insertLogins(w, [E1, E2]);
+  // Anyone with the public key can seal: a writer of the table swaps in an address of its choosing.
+  await db.none(`UPDATE $1:name.user_logins SET sealed_ip = $2 WHERE event_id = 'e1'`, [w.schema, sealField(sealing, 'ip', '10.6.6.6', 'e1')]);
+  const checked = run(w, ['reveal', '--user-id', 'u1', '--reason', 'r', '--json'], { PII_HMAC_KEY: OLD_KEY.toString('base64') });
+  assert.is(checked.code, 1);
+  const got = JSON.parse(checked.stdout) as { results: ({ event_id: string; error?: string; ip?: string })[] };
+  assert.match(got.results[0]!.error ?? '', /opened ip does not match the row's mask/);
+  assert.is(got.results[1]!.ip, '192.0.2.9');
+  assert.not.ok(checked.stdout.includes('10.6.6.6') || checked.stderr.includes('10.6.6.6'));
+  // Under another masking key nothing can be told: the value is printed as it opened.
+  const other = run(w, ['reveal', '--event-id', 'e1', '--reason', 'r', '--json'], { PII_HMAC_KEY: NEW_KEY.toString('base64') });
+  assert.is(other.code, 0, other.stderr);
 }));
 
 test('a row\'s sealed ip and sealed device id swapped do not open (current format); old rows still reveal', () => withWorld('reveal-swapped', async (w) => {
