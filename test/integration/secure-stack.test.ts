@@ -157,7 +157,7 @@ test('the sink is refused writing the raw topic', async () => {
 
 test("the processor is refused committing offsets in the sink's group", async () => {
   // A transactional id under its own prefix and a topic it writes: only the group is at stake.
-  const producer = clientAs('processor').producer({ transactionalId: `${SECURE_NAMES.processorGroup}:probe-${randomUUID().slice(0, 8)}`, maxInFlightRequests: 1, idempotent: true });
+  const producer = clientAs('processor').producer({ transactionalId: `${SECURE_NAMES.transactionalIdPrefix}probe-${randomUUID().slice(0, 8)}`, maxInFlightRequests: 1, idempotent: true });
   await producer.connect();
   try {
     const txn = await producer.transaction();
