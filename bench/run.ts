@@ -151,7 +151,7 @@ function rawMessages(count: number): { messages: Message[]; valid: number } {
 function cleanRecords(count: number, sealing: 'off' | 'on' = 'off'): UserLogin[] {
   const mask = createMasker(randomBytes(32));
   const sealer = new BatchSealer(importSealingKey(RECOVERY_PUBLIC_KEY));
-  const pii: PiiOptions | undefined = sealing === 'on' ? { maskKeyId: 'bench', seal: (clear, id) => sealer.sealText(clear, id) } : undefined;
+  const pii: PiiOptions | undefined = sealing === 'on' ? { maskKeyId: 'bench', seal: (field, clear, id) => sealer.sealField(field, clear, id) } : undefined;
   const out: UserLogin[] = [];
   for (const m of rawMessages(Math.ceil(count / (1 - MALFORMED)) + 100).messages) {
     const o = transform({ value: Buffer.from(m.value as string), headers: m.headers, timestamp: String(Date.now()) }, mask, pii);

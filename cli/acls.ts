@@ -27,7 +27,7 @@ export function aclNamesFrom(cfg: Parsed<typeof settings>): AclNames {
     dlqTopic: cfg.dlqTopic,
     processorGroup: cfg.processorGroup,
     sinkGroup: cfg.sinkGroup,
-    transactionalIdPrefix: transactionalIdPrefix(cfg.processorGroup),
+    transactionalIdPrefix: transactionalIdPrefix(cfg.processorGroup, cfg.rawTopic),
     principals: { connector: cfg.connectorPrincipal, processor: cfg.processorPrincipal, sink: cfg.sinkPrincipal },
   };
 }

@@ -217,7 +217,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
-  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId), maskKeyId: pii.maskKeyId, sealing: pii.sealing }, 'processor started');
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId, cfg.rawTopic), maskKeyId: pii.maskKeyId, sealing: pii.sealing }, 'processor started');
 
   let stopping: Promise<void> | undefined;
   return {

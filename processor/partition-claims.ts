@@ -51,7 +51,7 @@ export class PartitionClaims {
     if (existing) return existing;
     const id = transactionalIdFor(this.deps.groupId, this.deps.topic, partition);
     const producer = new TransactionalProducer(id, () => this.deps.producer(id), this.deps.log,
-      (err) => explainRegistrationFailure(err, id, transactionalIdPrefix(this.deps.groupId), () => transactionalIdRefusedWithin(REFUSAL_SEEN_WITHIN_MS)));
+      (err) => explainRegistrationFailure(err, id, transactionalIdPrefix(this.deps.groupId, this.deps.topic), () => transactionalIdRefusedWithin(REFUSAL_SEEN_WITHIN_MS)));
     const registered = producer.ready();
     // Awaited by the partition's first batch; a failure there ends the claim and is retried.
     registered.catch(() => {});

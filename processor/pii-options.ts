@@ -1,5 +1,5 @@
 // What the processor does with PII besides masking it: with a recovery public key, seal the
-// canonical ip and the device id to it (bound to the event id); always name the masking key.
+// canonical ip and the device id to it (each bound to its field and the event id); always name the masking key.
 // Sealing shares one HPKE context among the values of one batch (lib/pii/hpke.ts BatchSealer):
 // forBatch() gives each batch a fresh sealer, so the asymmetric step is paid once per batch.
 import { BatchSealer } from '../lib/pii/hpke.js';
@@ -23,7 +23,7 @@ export function piiPolicyFrom(cfg: Pick<ProcessorConfig, 'hmacKey' | 'hmacKeyId'
     forBatch() {
       if (key === undefined) return { ...NO_PII_OPTIONS, maskKeyId };
       const sealer = new BatchSealer(key);
-      return { maskKeyId, seal: (clear, eventId) => sealer.sealText(clear, eventId) };
+      return { maskKeyId, seal: (field, clear, eventId) => sealer.sealField(field, clear, eventId) };
     },
   };
 }

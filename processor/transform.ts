@@ -4,6 +4,7 @@ import type { UserLogin } from '../lib/records/user-login.js';
 import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP, headerText } from '../lib/records/headers.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 import { validateLogin } from './validate.js';
+import type { SealedField } from '../lib/pii/hpke.js';
 
 export interface RawInput {
   value: Buffer | null;
@@ -17,8 +18,8 @@ export type Outcome =
   | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined };
 
 export type Masker = (canonical: string) => string;
-/** Seals a clear value to the recovery key, bound to the event id (lib/pii/hpke.ts BatchSealer). */
-export type Sealer = (clear: string, eventId: string) => Buffer;
+/** Seals a clear value to the recovery key, bound to its field and the event id (lib/pii/hpke.ts BatchSealer). */
+export type Sealer = (field: SealedField, clear: string, eventId: string) => Buffer;
 
 export interface PiiOptions {
   /** PII_HMAC_KEY_ID of the masker's key, stored with the masks. */
@@ -56,8 +57,8 @@ export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PI
       locale: e.locale,
       app_version: e.appVersion,
       login_time: loginTime,
-      sealed_ip: pii.seal === null ? null : pii.seal(e.ip, messageId),
-      sealed_device_id: pii.seal === null ? null : pii.seal(e.deviceId, messageId),
+      sealed_ip: pii.seal === null ? null : pii.seal('ip', e.ip, messageId),
+      sealed_device_id: pii.seal === null ? null : pii.seal('device_id', e.deviceId, messageId),
       mask_key_id: pii.maskKeyId,
     },
   };

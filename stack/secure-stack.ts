@@ -37,7 +37,7 @@ const KAFKA_DIR = join(SECURE_DIR, 'kafka');
 const PROXY_DIR = join(SECURE_DIR, 'registry');
 const HOST = '127.0.0.1';
 /** Clear of the plain stack (9092, 8081), the tests' own brokers (19xxx, 29xxx) and docker-compose. */
-export const SECURE_PORTS = { saslSsl: 39092, controller: 39093, mtls: 39094, internal: 39095, registry: 38081 };
+export const SECURE_PORTS = { saslSsl: 39092, controller: 39093, mtls: 39094, registry: 38081 };
 /** The certificates are made for two days; a stack older than one is made afresh. */
 const MAX_AGE_MS = 24 * 3600 * 1000;
 const PROXY_MARKER = '--loginpipe-service=registry-proxy';
@@ -52,7 +52,7 @@ export const SECURE_NAMES: AclNames = {
   dlqTopic: 'logins.dlq',
   processorGroup: 'loginpipe-processor',
   sinkGroup: 'loginpipe-sink',
-  transactionalIdPrefix: transactionalIdPrefix('loginpipe-processor'),
+  transactionalIdPrefix: transactionalIdPrefix('loginpipe-processor', 'logins.raw'),
   principals: { connector: 'User:loginpipe-connector', processor: 'User:loginpipe-processor', sink: 'User:loginpipe-sink' },
 };
 const ADMIN_USER = 'loginpipe-admin';
@@ -121,9 +121,9 @@ export async function secureStackUp(log: Log = () => {}): Promise<SecureStack> {
   };
 
   log(`starting the secure Kafka broker (SASL_SSL on ${HOST}:${SECURE_PORTS.saslSsl}, ACLs enforced)`);
-  const { saslSsl, controller, mtls, internal } = SECURE_PORTS;
+  const { saslSsl, controller, mtls } = SECURE_PORTS;
   const broker = await startSecureKafka({
-    dir: KAFKA_DIR, ports: { saslSsl, controller, mtls, internal }, users,
+    dir: KAFKA_DIR, ports: { saslSsl, controller, mtls }, users,
     authorizer: { superUsers: [`User:${ADMIN_USER}`] }, detached: true,
   });
 

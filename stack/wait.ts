@@ -2,6 +2,7 @@
 // hung connection cannot eat a whole wait (waiting itself is lib/runtime/wait-until.ts).
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
+import type { ConnectionOptions } from 'node:tls';
 
 /** True when a TCP connection to host:port opens within timeoutMs. */
 export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -37,13 +38,17 @@ export async function probe(check: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
-/** A real admin round trip to a broker: an open port alone also answers while it is still loading. */
-export async function kafkaAnswers(broker: string): Promise<boolean> {
+/**
+ * A real admin round trip to a broker: an open port alone also answers while it is still loading.
+ * `ssl`: TLS options for a listener that wants them (a client certificate for one that requires it).
+ */
+export async function kafkaAnswers(broker: string, ssl?: ConnectionOptions): Promise<boolean> {
   const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
   if (!(await tcpOpen(host, port))) return false;
   const admin = new Kafka({
     clientId: 'loginpipe-stack-probe',
     brokers: [broker],
+    ...(ssl === undefined ? {} : { ssl }),
     connectionTimeout: 1000,
     requestTimeout: 3000,
     retry: { retries: 0 },

@@ -11,15 +11,27 @@ function when(timestamp: string | undefined): string {
   return timestamp !== undefined && Number.isFinite(ms) && ms >= 0 && ms < 8.64e15 ? new Date(ms).toISOString() : '-';
 }
 
+// C0 and C1 controls, DEL, the line and paragraph separators, and every bidi formatting
+// character (marks, embeddings, overrides, isolates): each can make a printed line show what it
+// does not hold, or start a second line.
+const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+// What JSON.stringify leaves raw among those.
+const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/g;
+
 /** Text from outside (ids, user ids, messages) can hold control characters: never let them reach a terminal raw. */
 export function plain(text: string): string {
-  if (!/[\u0000-\u001f\u007f-\u009f\u2028-\u202e\u2066-\u2069]/.test(text)) return text;
+  if (!UNSAFE.test(text)) return text;
   return quoted(text);
 }
 
 /** Text in quotes, with every control and bidi character escaped. */
 export function quoted(text: string): string {
-  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return safeJson(text);
+}
+
+/** JSON.stringify, with the control and bidi characters it leaves raw escaped too (same value). */
+export function safeJson(value: unknown): string {
+  return JSON.stringify(value).replace(UNSAFE_IN_JSON, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
 const field = (name: string, v: string | number | null | undefined) => `${name}=${v === null || v === undefined ? '-' : typeof v === 'number' ? v : plain(v)}`;

@@ -84,7 +84,7 @@ async function readiness(name: string, host: string, port: number): Promise<Serv
 }
 
 export async function gatherStatus(cfg: Config, kafka: Kafka, sqs: SQSClient, now = Date.now()): Promise<StatusSnapshot> {
-  const db = openDb(cfg.databaseUrl, 1);
+  const db = openDb(cfg, 1);
   const sinceMs = now - HOUR_MS;
   const [queue, redrive, processorLag, sinkLag, rows, deadLetters, services] = await Promise.all([
     part(() => depthOf(sqs, cfg.queueUrl)),

@@ -28,7 +28,7 @@ export async function forgetCommand(args: string[], out: (line: string) => void)
   const req = parseForgetArgs(args);
   const cfg = loadSettings(databaseSettings);
   try {
-    const r = await forget(openDb(cfg.databaseUrl, 1), cfg.databaseSchema, req);
+    const r = await forget(openDb(cfg, 1), cfg.databaseSchema, req);
     out(`${req.deleteRows ? 'deleted' : 'cleared the sealed values of'} ${r.eventIds.length} rows of user ${req.userId} (audit row ${r.auditId})`);
     return 0;
   } finally {

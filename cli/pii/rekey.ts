@@ -13,10 +13,10 @@ import { parseArgs } from 'node:util';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { closeAllDbs, openDb, type Db } from '../../lib/postgres/db.js';
 import { AuditUsageError, osUser, requireReason } from '../../lib/pii/audit.js';
-import { importOpeningKey, openText, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
+import { importOpeningKey, openField, SealedValueError, type OpeningKey } from '../../lib/pii/hpke.js';
 import { maskKeyIdFrom, recoverySettings, sealingSettings } from '../../lib/pii/settings.js';
 import { piiSettings } from '../../processor/config.js';
-import { createMasker } from '../../processor/mask.js';
+import { createMasker } from '../../lib/pii/mask.js';
 import { databaseSettings } from '../../sink/config.js';
 
 export interface RekeyRequest { reason: string; requestedBy: string | null; batchSize: number }
@@ -58,8 +58,8 @@ export async function rekey(db: Db, schema: string, keys: RekeyKeys, req: RekeyR
       for (const [i, id] of batch.event_ids.entries()) {
         try {
           // The sealed ip is already the canonical form the processor masked.
-          const ip = openText(keys.opening, batch.sealed_ips[i]!, id);
-          const device = openText(keys.opening, batch.sealed_device_ids[i]!, id);
+          const ip = openField(keys.opening, batch.sealed_ips[i]!, 'ip', id);
+          const device = openField(keys.opening, batch.sealed_device_ids[i]!, 'device_id', id);
           ids.push(id);
           ips.push(keys.mask(ip));
           devices.push(keys.mask(device));
@@ -91,7 +91,7 @@ export async function rekeyCommand(args: string[], out: (line: string) => void, 
   cfg.recoveryPrivateKeyFile.fill(0);
   cfg.hmacKey.fill(0);
   try {
-    const o = await rekey(openDb(cfg.databaseUrl, 1), cfg.databaseSchema, keys, req);
+    const o = await rekey(openDb(cfg, 1), cfg.databaseSchema, keys, req);
     out(`rekeyed ${o.rekeyed} rows to key ${keys.keyId} in ${o.batches} batches`);
     if (o.unsealed > 0) out(`${o.unsealed} rows under another key have no sealed values and cannot be re-keyed`);
     for (const id of o.failed) err(`event ${id}: sealed value does not open; row left under its old key`);

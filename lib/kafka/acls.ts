@@ -43,7 +43,7 @@ export function serviceAcls(n: AclNames): AclGrant[] {
     grant('processor', 'topic', n.dlqTopic, ['Write', 'Describe'], 'its dead letters'),
     grant('processor', 'group', n.processorGroup, ['Read', 'Describe'], 'joins the group, commits offsets inside its transactions, reads the committed offsets'),
     grant('processor', 'transactional-id', n.transactionalIdPrefix, ['Write', 'Describe'],
-      `one transactional id per raw partition, \`${n.transactionalIdPrefix}${n.rawTopic}:<partition>\``, 'prefixed'),
+      `one transactional id per raw partition, \`${n.transactionalIdPrefix}<partition>\``, 'prefixed'),
     grant('sink', 'topic', n.cleanTopic, ['Read', 'Describe'], 'its input'),
     grant('sink', 'topic', n.dlqTopic, ['Write', 'Describe'], '`rejected_by_database` and `invalid_avro` dead letters'),
     grant('sink', 'topic', n.rawTopic, ['Describe'], 'the start-up check that all three topics exist'),

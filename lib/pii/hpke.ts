@@ -1,7 +1,8 @@
 // Sealing a clear value to the recovery key: HPKE (RFC 9180) in base mode with the suite
 // DHKEM(X25519, HKDF-SHA256) / HKDF-SHA256 / AES-256-GCM. Whoever holds the public key can seal;
-// only the private key's holder can open. The associated data (the event id) is authenticated, so
-// a sealed value moved onto another row does not open.
+// only the private key's holder can open. The associated data (the field's name and the event
+// id) is authenticated, so a sealed value moved onto another row, or into the row's other sealed
+// column, does not open.
 //
 // Why node:crypto's primitives and not an HPKE package: @hpke/core (checked in the unit tests as
 // a second implementation) goes through WebCrypto's promises and took about 0.9 ms per seal here,
@@ -9,8 +10,16 @@
 // event. Each step below is named after the RFC's section, and test/unit/hpke.test.ts checks
 // them against the RFC's published test vectors for this suite.
 //
-// Sealed format, version 2 (53 bytes + the clear value's length), what seal() and the
-// processor's sealers write:
+// Sealed format, version 3 (53 bytes + the clear value's length), what the processor's sealers
+// write: laid out as version 2, with info "loginpipe pii v3" and byte 0 0x03, and the associated
+// data is the field's name ("ip" or "device_id"), a 0 byte, then the event id (UTF-8). A field
+// name holds no 0 byte, so the two parts read back one way only. Version 2 bound the event id
+// alone, so a row's sealed ip and sealed device id could be swapped and still open.
+// Relabelling a version 3 value as version 2 does not make it open under the weaker binding: the
+// info, and so every key, differs.
+//
+// Sealed format, version 2 (53 bytes + the clear value's length), written until version 3 came;
+// still opened (the associated data is the event id alone):
 //   byte 0       0x02: this suite, info "loginpipe pii v2"
 //   bytes 1-32   enc: the encapsulated key of the HPKE context the value was sealed in
 //   bytes 33-36  the value's sequence number in that context, unsigned 32-bit big-endian
@@ -34,9 +43,13 @@ import {
 
 export const SEALED_FORMAT_V1 = 0x01;
 export const SEALED_FORMAT_V2 = 0x02;
+export const SEALED_FORMAT_V3 = 0x03;
+/** The sealed columns; the name is part of what a value is bound to from version 3 on. */
+export type SealedField = 'ip' | 'device_id';
 export const X25519_KEY_BYTES = 32;
 const INFO_V1 = Buffer.from('loginpipe pii v1', 'utf8');
 const INFO_V2 = Buffer.from('loginpipe pii v2', 'utf8');
+const INFO_V3 = Buffer.from('loginpipe pii v3', 'utf8');
 const SEQUENCE_BYTES = 4;
 /**
  * Values one context seals before the sealer encapsulates afresh. Far below any limit of the
@@ -218,7 +231,7 @@ export function aeadOpen(key: Buffer, nonce: Buffer, aad: Uint8Array, ciphertext
 export interface SealingKey { readonly kind: 'sealing'; readonly raw: Buffer; readonly key: KeyObject }
 /**
  * A recovery private key ready to open with, its public half (part of the KEM context), and the
- * version 2 contexts it recently opened values of, by enc.
+ * version 2 and 3 contexts it recently opened values of, by version and enc.
  */
 export interface OpeningKey {
   readonly kind: 'opening';
@@ -269,8 +282,14 @@ interface SenderState {
   next: number;
 }
 
+/** The associated data of a version 3 value: the field's name, a 0 byte, the event id. */
+export function fieldAad(field: SealedField, eventId: string): Buffer {
+  return Buffer.from(`${field}\u0000${eventId}`, 'utf8');
+}
+
 /**
- * Seals values in the version 2 format, many per HPKE context: one encapsulation, then one
+ * Seals values in the version 3 format (version 2 when asked, for tests that make old rows),
+ * many per HPKE context: one encapsulation, then one
  * AES-256-GCM per value at the next sequence number. After `maxValues` values it encapsulates
  * afresh. The first seal pays the encapsulation, so a sealer that seals nothing costs nothing.
  * One sealer per batch: it is not meant to live for a process's lifetime (see the README on what
@@ -280,6 +299,7 @@ export class BatchSealer {
   private state: SenderState | undefined;
   private readonly maxValues: number;
   private readonly vector: { info: Uint8Array; ephemeralPrivate: Uint8Array } | undefined;
+  private readonly format: typeof SEALED_FORMAT_V2 | typeof SEALED_FORMAT_V3;
   /** Encapsulations done so far (one per context). */
   contexts = 0;
 
@@ -289,6 +309,8 @@ export class BatchSealer {
       maxValues?: number;
       /** Test vectors only: the RFC's info and ephemeral private key instead of ours and a fresh one. */
       vector?: { info: Uint8Array; ephemeralPrivate: Uint8Array };
+      /** 3 (the default); 2 only to make rows as older processors did. */
+      format?: 2 | 3;
     } = {},
   ) {
     this.maxValues = options.maxValues ?? MAX_VALUES_PER_CONTEXT;
@@ -296,6 +318,7 @@ export class BatchSealer {
       throw new RangeError(`values per context must be from 1 to ${MAX_SEQUENCE + 1}, got ${this.maxValues}`);
     }
     this.vector = options.vector;
+    this.format = options.format === 2 ? SEALED_FORMAT_V2 : SEALED_FORMAT_V3;
   }
 
   seal(plaintext: Uint8Array, aad: Uint8Array): Buffer {
@@ -316,25 +339,19 @@ export class BatchSealer {
     return out;
   }
 
-  sealText(value: string, eventId: string): Buffer {
-    // An event's two values come one after the other: its id is encoded once for both.
-    if (eventId !== this.lastEventId) {
-      this.lastEventId = eventId;
-      this.lastAad = Buffer.from(eventId, 'utf8');
-    }
-    return this.seal(Buffer.from(value, 'utf8'), this.lastAad!);
+  /** One column's value of one event, bound to both (version 2: to the event id alone). */
+  sealField(field: SealedField, value: string, eventId: string): Buffer {
+    const aad = this.format === SEALED_FORMAT_V3 ? fieldAad(field, eventId) : Buffer.from(eventId, 'utf8');
+    return this.seal(Buffer.from(value, 'utf8'), aad);
   }
-
-  private lastEventId: string | undefined;
-  private lastAad: Buffer | undefined;
 
   private newContext(): SenderState {
     const ctx = this.vector === undefined
-      ? setupBaseSender(this.publicKey, INFO_V2)
+      ? setupBaseSender(this.publicKey, this.format === SEALED_FORMAT_V3 ? INFO_V3 : INFO_V2)
       : setupBaseSender(this.publicKey, this.vector.info, this.vector.ephemeralPrivate);
     this.contexts++;
     return {
-      header: Buffer.concat([Buffer.of(SEALED_FORMAT_V2), ctx.enc]),
+      header: Buffer.concat([Buffer.of(this.format), ctx.enc]),
       key: createSecretKey(ctx.key),
       baseNonce: ctx.baseNonce,
       nonce: Buffer.from(ctx.baseNonce),
@@ -343,9 +360,9 @@ export class BatchSealer {
   }
 }
 
-/** Seals `plaintext` with `aad` (the event id's bytes) in a context of its own, version 2 format. */
+/** Seals `plaintext` with `aad` in a context of its own, in the version 2 format (tests, old rows). */
 export function seal(publicKey: SealingKey, plaintext: Uint8Array, aad: Uint8Array): Buffer {
-  return new BatchSealer(publicKey, { maxValues: 1 }).seal(plaintext, aad);
+  return new BatchSealer(publicKey, { maxValues: 1, format: 2 }).seal(plaintext, aad);
 }
 
 /** Version 1: one context per value. Kept so that the tests can make old rows; nothing writes it. */
@@ -355,7 +372,7 @@ export function sealV1(publicKey: SealingKey, plaintext: Uint8Array, aad: Uint8A
 }
 
 const V1_HEADER = 1 + ENC_BYTES;
-const V2_HEADER = 1 + ENC_BYTES + SEQUENCE_BYTES;
+const V2_HEADER = 1 + ENC_BYTES + SEQUENCE_BYTES; // version 3's too
 
 /**
  * Opens what seal(), sealV1() or a BatchSealer made, with the same aad; throws SealedValueError
@@ -365,7 +382,7 @@ const V2_HEADER = 1 + ENC_BYTES + SEQUENCE_BYTES;
 export function open(privateKey: OpeningKey, sealed: Uint8Array, aad: Uint8Array): Buffer {
   if (sealed.length === 0) throw new SealedValueError('not_sealed', 'no sealed value');
   const version = sealed[0];
-  if (version !== SEALED_FORMAT_V1 && version !== SEALED_FORMAT_V2) throw new SealedValueError('unknown_format', `sealed value of unknown format ${version}`);
+  if (version !== SEALED_FORMAT_V1 && version !== SEALED_FORMAT_V2 && version !== SEALED_FORMAT_V3) throw new SealedValueError('unknown_format', `sealed value of unknown format ${version}`);
   const header = version === SEALED_FORMAT_V1 ? V1_HEADER : V2_HEADER;
   if (sealed.length < header + TAG_BYTES) throw new SealedValueError('unknown_format', 'sealed value too short to be one');
   const enc = sealed.subarray(1, 1 + ENC_BYTES);
@@ -375,8 +392,8 @@ export function open(privateKey: OpeningKey, sealed: Uint8Array, aad: Uint8Array
       return aeadOpen(ctx.key, ctx.baseNonce, aad, sealed.subarray(header));
     }
     const sequence = Buffer.from(sealed.buffer, sealed.byteOffset, sealed.length).readUInt32BE(1 + ENC_BYTES);
-    const cacheKey = Buffer.from(enc).toString('base64');
-    const ctx = privateKey.contexts.get(cacheKey) ?? setupBaseRecipient(enc, privateKey, INFO_V2);
+    const cacheKey = `${version}:${Buffer.from(enc).toString('base64')}`;
+    const ctx = privateKey.contexts.get(cacheKey) ?? setupBaseRecipient(enc, privateKey, version === SEALED_FORMAT_V3 ? INFO_V3 : INFO_V2);
     const clear = aeadOpen(ctx.key, nonceFor(ctx.baseNonce, sequence), aad, sealed.subarray(header));
     remember(privateKey.contexts, cacheKey, ctx);
     return clear;
@@ -395,15 +412,31 @@ function remember(contexts: Map<string, { key: Buffer; baseNonce: Buffer }>, cac
   contexts.set(cacheKey, { key: ctx.key, baseNonce: ctx.baseNonce });
 }
 
-/** For text values: the UTF-8 of the value, sealed with the event id's UTF-8 as aad. */
+/** One column's value of one event in a context of its own, version 3 (bound to field and event). */
+export function sealField(publicKey: SealingKey, field: SealedField, value: string, eventId: string): Buffer {
+  return new BatchSealer(publicKey, { maxValues: 1 }).sealField(field, value, eventId);
+}
+
+/**
+ * Opens one column's sealed value: a version 3 value only under its own field and event id, an
+ * older one under its event id (all it was bound to).
+ */
+export function openField(privateKey: OpeningKey, sealed: Uint8Array, field: SealedField, eventId: string): string {
+  const aad = sealed[0] === SEALED_FORMAT_V3 ? fieldAad(field, eventId) : Buffer.from(eventId, 'utf8');
+  return open(privateKey, sealed, aad).toString('utf8');
+}
+
+/** Version 2, the value's UTF-8 sealed with the event id's UTF-8 as aad: old rows, for tests. */
 export function sealText(publicKey: SealingKey, value: string, eventId: string): Buffer {
   return seal(publicKey, Buffer.from(value, 'utf8'), Buffer.from(eventId, 'utf8'));
 }
 
+/** Opens a value sealed with the event id alone as aad (versions 1 and 2). */
 export function openText(privateKey: OpeningKey, sealed: Uint8Array, eventId: string): string {
   return open(privateKey, sealed, Buffer.from(eventId, 'utf8')).toString('utf8');
 }
 
 /** Exposed for the cross-check with another implementation in the unit tests. */
-export const SEALED_INFO: Uint8Array = INFO_V2;
+export const SEALED_INFO: Uint8Array = INFO_V3;
+export const SEALED_INFO_V2: Uint8Array = INFO_V2;
 export const SEALED_INFO_V1: Uint8Array = INFO_V1;

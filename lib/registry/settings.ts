@@ -1,7 +1,7 @@
 // The schema registry's address and how to authenticate to it: Basic auth (Confluent Cloud,
 // Redpanda Cloud, Aiven), a bearer token given as is, or one from an OAuth client-credentials
 // token endpoint (Apicurio behind Keycloak or another OIDC provider), and a private CA for https.
-import { BadValue, certificateFile, fileVariable, httpUrl, optionalHttpUrl, rule, secretSetting, setting, text } from '../runtime/config.js';
+import { BadValue, certificateFile, credentialFreeHttpUrl, fileVariable, isLoopbackUrl, optionalTokenUrl, rule, secretSetting, setting, text } from '../runtime/config.js';
 
 /** Confluent's `user:password` (the password may hold colons; the user may not be empty). */
 export function userInfo(raw: string): string | undefined {
@@ -20,10 +20,10 @@ export function bearerToken(raw: string): string | undefined {
 }
 
 export const registrySettings = {
-  registryUrl: setting('SCHEMA_REGISTRY_URL', 'Confluent-compatible Schema Registry base URL', 'http://127.0.0.1:8081/apis/ccompat/v7', httpUrl),
+  registryUrl: setting('SCHEMA_REGISTRY_URL', 'Confluent-compatible Schema Registry base URL, without credentials in it (they go in SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO)', 'http://127.0.0.1:8081/apis/ccompat/v7', credentialFreeHttpUrl),
   registryUserInfo: secretSetting('SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO', 'Basic auth for the registry, as `user:password` (Confluent Cloud: API key:secret)', '', userInfo),
   registryBearerToken: secretSetting('SCHEMA_REGISTRY_BEARER_TOKEN', 'A bearer token for the registry, sent as is (it is not refreshed)', '', bearerToken),
-  registryOauthTokenUrl: setting('SCHEMA_REGISTRY_OAUTH_TOKEN_URL', 'OAuth 2.0 token endpoint: the registry\'s bearer token comes from it (client credentials) and is renewed before it expires', '', optionalHttpUrl),
+  registryOauthTokenUrl: setting('SCHEMA_REGISTRY_OAUTH_TOKEN_URL', 'OAuth 2.0 token endpoint: the registry\'s bearer token comes from it (client credentials) and is renewed before it expires; https:// (http:// only to localhost)', '', optionalTokenUrl),
   registryOauthClientId: secretSetting('SCHEMA_REGISTRY_OAUTH_CLIENT_ID', 'Client id for SCHEMA_REGISTRY_OAUTH_TOKEN_URL', '', text),
   registryOauthClientSecret: secretSetting('SCHEMA_REGISTRY_OAUTH_CLIENT_SECRET', 'Client secret for SCHEMA_REGISTRY_OAUTH_TOKEN_URL', '', text),
   registryOauthScope: setting('SCHEMA_REGISTRY_OAUTH_SCOPE', 'Scopes asked of SCHEMA_REGISTRY_OAUTH_TOKEN_URL, space-separated; empty: none', '', text),
@@ -49,11 +49,6 @@ export const registrySettings = {
   // Credentials over plain http travel in clear: only to this machine, as a local proxy might.
   rule([s.registryUrl, s.registryUserInfo, s.registryBearerToken, s.registryOauthTokenUrl], (url, basic, bearer, tokenUrl) => {
     if (basic === undefined && bearer === undefined && tokenUrl === undefined) return undefined;
-    return url.startsWith('http:') && !isLoopback(url) ? 'SCHEMA_REGISTRY_URL is plain http:// but registry credentials are set: they would cross the network in clear; use https://' : undefined;
+    return url.startsWith('http:') && !isLoopbackUrl(url) ? 'SCHEMA_REGISTRY_URL is plain http:// but registry credentials are set: they would cross the network in clear; use https://' : undefined;
   });
-}
-
-function isLoopback(url: string): boolean {
-  const host = new URL(url).hostname;
-  return host === 'localhost' || host === '[::1]' || /^127\./.test(host);
 }

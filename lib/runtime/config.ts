@@ -207,6 +207,37 @@ export function optionalHttpUrl(raw: string): string | undefined {
   return raw.trim() === '' || raw === 'none' ? undefined : httpUrl(raw);
 }
 
+/** Whether an http(s) URL names this machine (a loopback address or "localhost"). */
+export function isLoopbackUrl(url: string): boolean {
+  const host = new URL(url).hostname;
+  return host === 'localhost' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+/**
+ * An OAuth token endpoint, or empty for none. The client secret is sent to it, so it must be
+ * https://; plain http:// is allowed only to this machine (a local issuer, as the dev stack runs).
+ */
+export function optionalTokenUrl(raw: string): string | undefined {
+  const url = optionalHttpUrl(raw);
+  if (url !== undefined && url.startsWith('http:') && !isLoopbackUrl(url)) {
+    throw new BadValue('is plain http:// to another machine: the client secret would cross the network in clear; use https:// (http:// is allowed only to localhost or 127.0.0.1)');
+  }
+  return url;
+}
+
+/**
+ * An http(s) URL without credentials in it (user:password@): those belong in a secret setting,
+ * and a URL is printed in error messages and logs. Nothing of the value is echoed.
+ */
+export function credentialFreeHttpUrl(raw: string): string {
+  const problem = 'holds credentials (user:password@ before the host): remove them and give them in their own secret setting';
+  if (/^[^/?#]*\/\/[^/?#]*@/.test(raw.trim())) throw new BadValue(problem);
+  const url = httpUrl(raw);
+  const parsed = new URL(url);
+  if (parsed.username !== '' || parsed.password !== '') throw new BadValue(problem);
+  return url;
+}
+
 /** The sslmode values loginpipe understands, as libpq means them (see lib/postgres/connection.ts). */
 export const SSL_MODES = ['disable', 'require', 'verify-ca', 'verify-full'] as const;
 

@@ -1,6 +1,6 @@
 // Settings every service shares. Each service adds its own in its folder's config.ts.
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { BadValue, certificateFile, fileVariable, flag, integer, list, oneOf, optionalHttpUrl, privateKeyFile, rule, secretSetting, setting, text, topicName, httpUrl } from './config.js';
+import { BadValue, certificateFile, fileVariable, flag, integer, list, oneOf, optionalHttpUrl, optionalTokenUrl, privateKeyFile, rule, secretSetting, setting, text, topicName, httpUrl } from './config.js';
 
 // oauthbearer: tokens from an OIDC client-credentials endpoint; aws-msk-iam: OAUTHBEARER with
 // tokens signed by AWS's MSK IAM signer (see lib/kafka/oauth.ts and lib/kafka/msk-iam.ts).
@@ -26,7 +26,7 @@ export const kafkaSecuritySettings = {
   kafkaSaslMechanism: setting('KAFKA_SASL_MECHANISM', `SASL mechanism: ${SASL_MECHANISMS.join(', ')} (OAUTHBEARER with AWS\'s MSK IAM signer); empty: no SASL`, '', saslMechanism),
   kafkaSaslUsername: setting('KAFKA_SASL_USERNAME', 'SASL user name', '', text),
   kafkaSaslPassword: secretSetting('KAFKA_SASL_PASSWORD', 'SASL password', '', text),
-  kafkaOauthTokenUrl: setting('KAFKA_OAUTH_TOKEN_URL', 'With KAFKA_SASL_MECHANISM=oauthbearer: the OAuth/OIDC token endpoint, asked for tokens with the client-credentials grant', '', optionalHttpUrl),
+  kafkaOauthTokenUrl: setting('KAFKA_OAUTH_TOKEN_URL', 'With KAFKA_SASL_MECHANISM=oauthbearer: the OAuth/OIDC token endpoint, asked for tokens with the client-credentials grant; https:// (http:// only to localhost)', '', optionalTokenUrl),
   kafkaOauthClientId: setting('KAFKA_OAUTH_CLIENT_ID', 'OAuth client id (sent with HTTP Basic to the token endpoint)', '', text),
   kafkaOauthClientSecret: secretSetting('KAFKA_OAUTH_CLIENT_SECRET', 'OAuth client secret', '', text),
   kafkaOauthScope: setting('KAFKA_OAUTH_SCOPE', 'Scopes asked of the token endpoint, space-separated; empty: none', '', text),

@@ -29,7 +29,7 @@ let issuer: OidcIssuer;
 
 test.before(async () => {
   issuer = await startOidcIssuer({ port: 19504, clients: { [CLIENT.id]: CLIENT.secret }, lifetimeSeconds: 3600 });
-  broker = await startSecureKafka({ dir, ports: { saslSsl: 19500, controller: 19501, mtls: 19502, internal: 19503 }, users: [], oauthbearer: true });
+  broker = await startSecureKafka({ dir, ports: { saslSsl: 19500, controller: 19501, mtls: 19502 }, users: [], oauthbearer: true });
 });
 
 test.after(async () => {

@@ -5,7 +5,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Kafka } from 'kafkajs';
@@ -19,15 +19,22 @@ import { newWorld, sqs } from '../../stack/world.js';
 import { spawnLoginpipe, startLoginpipe } from '../../stack/loginpipe-process.js';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { connectError } from './refused-connection.js';
+import { recordArgv, type ArgvRecorder } from './argv-recorder.js';
 
 const USER = { name: 'loginpipe', password: `pw-${randomUUID()}` };
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-secure-kafka-'));
 const log = createLogger({ level: 'silent' });
 let broker: SecureKafka;
+let argv: ArgvRecorder;
 
 test.before(async () => {
-  // Not 19092-19095: docker-compose.yml publishes Redpanda on 19092.
-  broker = await startSecureKafka({ dir, ports: { saslSsl: 29092, controller: 29093, mtls: 29094, internal: 29095 }, users: [USER] });
+  argv = recordArgv(join(dir, 'argv'));
+  try {
+    // Not 19092-19095: docker-compose.yml publishes Redpanda on 19092.
+    broker = await startSecureKafka({ dir: join(dir, 'broker'), ports: { saslSsl: 29092, controller: 29093, mtls: 29094 }, users: [USER] });
+  } finally {
+    argv.restore();
+  }
 });
 
 test.after(async () => {
@@ -142,6 +149,31 @@ test('without KAFKA_SSL the SASL_SSL listener is not reachable (no silent plaint
   delete env.KAFKA_SSL_CA_FILE;
   const err = await connectError(refusedClientFrom(env));
   assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /closed connection|connection error/i);
+});
+
+const serverProperties = () => readFileSync(join(dir, 'broker', 'server.properties'), 'utf8');
+const property = (name: string) => new RegExp(`^${name.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(serverProperties())?.[1] ?? '';
+
+test('no listener of the broker takes a plaintext client: the controller and inter-broker ones are SASL_SSL too', async () => {
+  const ports = [...property('listeners').matchAll(/:(\d+)(,|$)/g)].map((m) => m[1]!);
+  assert.equal(ports.sort(), ['29092', '29093', '29094']);
+  assert.not.match(property('listener.security.protocol.map'), /PLAINTEXT/);
+  for (const port of ports) {
+    const err = await connectError(refusedClientFrom({ KAFKA_BROKERS: `127.0.0.1:${port}` }));
+    assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /closed connection|connection error|timeout/i, `port ${port}`);
+  }
+});
+
+test('no password reaches a command line (keytool, the storage format, the broker); the files that hold them are 0600', () => {
+  const storePass = readFileSync(join(dir, 'broker', 'store.pass'), 'utf8').trim();
+  const brokerPassword = /username="broker" password="([^"]+)"/.exec(property('listener.name.controller.plain.sasl.jaas.config'))?.[1] ?? '';
+  assert.ok(storePass.length >= 16 && brokerPassword.length >= 16, 'the secrets were found');
+  const recorded = argv.recorded();
+  assert.match(recorded, /kafka\.Kafka/, 'the broker was started through the recorder');
+  assert.match(recorded, /-storepass:file/, 'keytool was started through the recorder');
+  for (const secret of [USER.password, storePass, brokerPassword]) assert.not.ok(recorded.includes(secret), 'a password was passed as an argument');
+  for (const file of ['server.properties', 'store.pass']) assert.is(statSync(join(dir, 'broker', file)).mode & 0o777, 0o600, file);
+  assert.not.ok(existsSync(join(dir, 'broker', 'format.args')), 'the argument file with the SCRAM passwords is gone');
 });
 
 test('SSL with a client certificate (KAFKA_SSL_CERT_FILE and KAFKA_SSL_KEY_FILE)', async () => {

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT } from '../../lib/runtime/paths.js';
-import { BatchSealer, importSealingKey, sealText, sealV1 } from '../../lib/pii/hpke.js';
+import { BatchSealer, importSealingKey, sealField, sealText, sealV1, type SealedField } from '../../lib/pii/hpke.js';
 import { keyFingerprint } from '../../lib/pii/settings.js';
 import { generateKeyFiles } from '../../cli/pii/keys.js';
 import { db, leastPrivilege, newWorld, waitUntil, type World } from './harness.js';
@@ -34,8 +34,11 @@ function run(world: World, args: string[], env: Record<string, string> = {}) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-/** sealed: true (the default) seals in the current format, 'v1' in the first one (one context per value). */
-interface Login { event_id: string; user_id: string; ip: string; device_id: string; sealed?: boolean | 'v1' }
+/**
+ * sealed: true (the default) seals in the current format (bound to field and event), 'v2' in the
+ * second (one context per batch, bound to the event only), 'v1' in the first (one context per value).
+ */
+interface Login { event_id: string; user_id: string; ip: string; device_id: string; sealed?: boolean | 'v1' | 'v2' }
 
 // The logins most cases start from, two of u1's and one of u2's; a case that needs another writes
 // it out beside them.
@@ -49,15 +52,16 @@ const E3: Login = { event_id: 'e3', user_id: 'u2', ip: '198.51.100.1', device_id
  */
 async function insertLogins(world: World, logins: Login[]): Promise<void> {
   const sealer = new BatchSealer(sealing);
-  const sealOne = (value: string, eventId: string, format: true | 'v1') =>
-    format === 'v1' ? sealV1(sealing, Buffer.from(value), Buffer.from(eventId)) : sealer.sealText(value, eventId);
+  const sealerV2 = new BatchSealer(sealing, { format: 2 });
+  const sealOne = (field: SealedField, value: string, eventId: string, format: true | 'v1' | 'v2') =>
+    format === 'v1' ? sealV1(sealing, Buffer.from(value), Buffer.from(eventId)) : (format === 'v2' ? sealerV2 : sealer).sealField(field, value, eventId);
   for (const l of logins) {
     const sealed = l.sealed ?? true;
     await db.none(
       `INSERT INTO $1:name.user_logins (event_id, user_id, device_type, masked_ip, masked_device_id, locale, app_version, create_date, sealed_ip, sealed_device_id, mask_key_id)
        VALUES ($2, $3, 'ios', $4, $5, NULL, NULL, '2026-12-01', $6, $7, $8)`,
       [world.schema, l.event_id, l.user_id, hmac(OLD_KEY, l.ip), hmac(OLD_KEY, l.device_id),
-        sealed ? sealOne(l.ip, l.event_id, sealed) : null, sealed ? sealOne(l.device_id, l.event_id, sealed) : null, keyFingerprint(OLD_KEY)],
+        sealed ? sealOne('ip', l.ip, l.event_id, sealed) : null, sealed ? sealOne('device_id', l.device_id, l.event_id, sealed) : null, keyFingerprint(OLD_KEY)],
     );
   }
 }
@@ -140,6 +144,33 @@ test('a sealed value copied onto another row of its batch (same HPKE context) do
   assert.not.ok(r.stdout.includes('192.0.2.9') || r.stdout.includes('dev-bbb'));
 }));
 
+test('with the masking key, reveal withholds a value sealed by someone else (it opens, but its mask is not the row\'s)', () => withWorld('reveal-forged', async (w) => {
+  await insertLogins(w, [E1, E2]);
+  // Anyone with the public key can seal: a writer of the table swaps in an address of its choosing.
+  await db.none(`UPDATE $1:name.user_logins SET sealed_ip = $2 WHERE event_id = 'e1'`, [w.schema, sealField(sealing, 'ip', '10.6.6.6', 'e1')]);
+  const checked = run(w, ['reveal', '--user-id', 'u1', '--reason', 'r', '--json'], { PII_HMAC_KEY: OLD_KEY.toString('base64') });
+  assert.is(checked.code, 1);
+  const got = JSON.parse(checked.stdout) as { results: ({ event_id: string; error?: string; ip?: string })[] };
+  assert.match(got.results[0]!.error ?? '', /opened ip does not match the row's mask/);
+  assert.is(got.results[1]!.ip, '192.0.2.9');
+  assert.not.ok(checked.stdout.includes('10.6.6.6') || checked.stderr.includes('10.6.6.6'));
+  // Under another masking key nothing can be told: the value is printed as it opened.
+  const other = run(w, ['reveal', '--event-id', 'e1', '--reason', 'r', '--json'], { PII_HMAC_KEY: NEW_KEY.toString('base64') });
+  assert.is(other.code, 0, other.stderr);
+}));
+
+test('a row\'s sealed ip and sealed device id swapped do not open (current format); old rows still reveal', () => withWorld('reveal-swapped', async (w) => {
+  await insertLogins(w, [E1, { ...E2, sealed: 'v2' }, { ...E3, user_id: 'u1', sealed: 'v1' }]);
+  await db.none(`UPDATE $1:name.user_logins SET sealed_ip = sealed_device_id, sealed_device_id = sealed_ip WHERE event_id = 'e1'`, [w.schema]);
+  const r = run(w, ['reveal', '--user-id', 'u1', '--reason', 'r', '--json']);
+  assert.is(r.code, 1);
+  const got = JSON.parse(r.stdout) as { results: ({ event_id: string; error?: string; ip?: string; device_id?: string })[] };
+  assert.is(got.results[0]!.event_id, 'e1');
+  assert.match(got.results[0]!.error ?? '', /does not open/);
+  assert.not.ok(r.stdout.includes('203.0.113.5') || r.stdout.includes('dev-aaa'));
+  assert.equal(got.results.slice(1).map((x) => [x.event_id, x.ip, x.device_id]), [['e2', '192.0.2.9', 'dev-bbb'], ['e3', '198.51.100.1', 'dev-ccc']]);
+}));
+
 test('reveal refuses to run without a reason (exit 2) and audits nothing', () => withWorld('reveal-noreason', async (w) => {
   await insertLogins(w, [E1]);
   const r = run(w, ['reveal', '--event-id', 'e1']);
@@ -164,7 +195,7 @@ test('pii_audit is append-only: UPDATE, DELETE and TRUNCATE are refused', () => 
 }));
 
 test('rekey moves every sealed row, old format or current, to the new key (masks equal an independent HMAC), counts the unsealed, and is idempotent', () => withWorld('rekey', async (w) => {
-  const logins: Login[] = Array.from({ length: 25 }, (_, i) => ({ event_id: `e${String(i).padStart(3, '0')}`, user_id: `u${i % 3}`, ip: `10.0.${i}.1`, device_id: `dev-${i}`, sealed: i % 3 === 0 ? 'v1' : true }));
+  const logins: Login[] = Array.from({ length: 25 }, (_, i) => ({ event_id: `e${String(i).padStart(3, '0')}`, user_id: `u${i % 3}`, ip: `10.0.${i}.1`, device_id: `dev-${i}`, sealed: i % 3 === 0 ? 'v1' : i % 3 === 1 ? 'v2' : true }));
   logins.push({ event_id: 'z-unsealed', user_id: 'u9', ip: '10.9.9.9', device_id: 'dev-z', sealed: false });
   await insertLogins(w, logins);
   const env = { PII_HMAC_KEY: NEW_KEY.toString('base64') };

@@ -18,6 +18,7 @@ import { ROOT } from '../../lib/runtime/paths.js';
 import { waitUntil } from '../../lib/runtime/wait-until.js';
 import { databaseSettings } from '../../sink/config.js';
 import { DATABASE_URL } from '../../stack/postgres.js';
+import { generateKeyFiles } from '../../cli/pii/keys.js';
 
 const SERVER_DIR = '/var/lib/postgresql/loginpipe-tls';
 const dir = mkdtempSync(join(tmpdir(), 'loginpipe-pg-tls-'));
@@ -153,6 +154,56 @@ test('`loginpipe migrate` connects with verify-full and the CA file, and exits 1
   } finally {
     execFileSync('psql', [DATABASE_URL, '-qc', `DROP SCHEMA IF EXISTS ${schema} CASCADE`], { stdio: 'pipe' });
   }
+});
+
+// The PII commands and status open Postgres as the sink does: with sslmode=require and a CA file
+// the chain is checked, so a man in the middle cannot feed reveal forged values or use rekey as a
+// mask oracle. Each is run as an operator would, against a schema that does not exist: with the
+// right CA the connection is made (and the command fails later for the missing schema), with the
+// wrong one it is refused for the certificate.
+const piiCommands: { name: string; args: string[] }[] = [
+  { name: 'reveal', args: ['reveal', '--user-id', 'u1', '--reason', 'tls test'] },
+  { name: 'rekey', args: ['rekey', '--reason', 'tls test'] },
+  { name: 'forget', args: ['forget', '--user-id', 'u1', '--reason', 'tls test'] },
+];
+
+const CERTIFICATE_ERROR = /self[- ]signed certificate|unable to (verify|get local issuer)/i;
+
+function runCommand(args: string[], ca: string) {
+  const keys = join(dir, `keys-${randomUUID().slice(0, 8)}`);
+  const k = generateKeyFiles(keys);
+  writeFileSync(join(keys, 'hmac.key'), Buffer.alloc(32, 7).toString('base64'), { mode: 0o600 });
+  return spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), ...args], {
+    cwd: ROOT, encoding: 'utf8', timeout: 60_000,
+    env: {
+      PATH: process.env.PATH ?? '', ...envFor('require', ca), DATABASE_SCHEMA: `tls_absent_${randomUUID().slice(0, 8)}`, LOG_LEVEL: 'warn',
+      PII_RECOVERY_PRIVATE_KEY_FILE: k.privatePath, PII_HMAC_KEY_FILE: join(keys, 'hmac.key'),
+    },
+  });
+}
+
+for (const c of piiCommands) {
+  test(`\`loginpipe ${c.name}\` with sslmode=require checks the certificate against DATABASE_SSL_CA_FILE`, () => {
+    const bad = runCommand(c.args, 'other-ca');
+    assert.is.not(bad.status, 0, bad.stderr);
+    assert.match(bad.stderr, CERTIFICATE_ERROR);
+    const ok = runCommand(c.args, 'ca');
+    assert.not.match(ok.stderr, CERTIFICATE_ERROR);
+    assert.match(ok.stderr, /does not exist/);
+  });
+}
+
+test('`loginpipe status` with sslmode=require checks the certificate against DATABASE_SSL_CA_FILE', () => {
+  // No Kafka or SQS is needed: status reports each part it could not reach on its own.
+  const rowsOf = (ca: string) => {
+    const r = spawnSync(process.execPath, [join(ROOT, 'dist', 'cli', 'main.js'), 'status', '--json'], {
+      cwd: ROOT, encoding: 'utf8', timeout: 120_000,
+      env: { PATH: process.env.PATH ?? '', ...envFor('require', ca), DATABASE_SCHEMA: `tls_absent_${randomUUID().slice(0, 8)}`, LOG_LEVEL: 'warn', KAFKA_BROKERS: '127.0.0.1:1', SQS_ENDPOINT: 'http://127.0.0.1:1' },
+    });
+    return (JSON.parse(r.stdout) as { rows: { error?: string; count?: number | null } }).rows;
+  };
+  assert.match(rowsOf('other-ca').error ?? '', CERTIFICATE_ERROR);
+  assert.equal(rowsOf('ca').count, null);
 });
 
 test.run();

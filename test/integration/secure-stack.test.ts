@@ -9,7 +9,10 @@ import * as assert from 'uvu/assert';
 import { randomUUID } from 'node:crypto';
 import kafkajs, { type AclEntry, type Kafka } from 'kafkajs';
 import { secureUp } from '../../stack/stack.js';
-import { readEnvFile, SECURE_NAMES, type SecureStack } from '../../stack/secure-stack.js';
+import { readEnvFile, SECURE_DIR, SECURE_NAMES, SECURE_PORTS, type SecureStack } from '../../stack/secure-stack.js';
+import { connectError } from './refused-connection.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { aclsNotYet, applyAcls, serviceAcls } from '../../lib/kafka/acls.js';
 import { loadSettings } from '../../lib/runtime/config.js';
 import { kafkaSettings, registrySettings } from '../../lib/runtime/settings.js';
@@ -100,6 +103,20 @@ async function refusal(fn: () => Promise<unknown>): Promise<{ type: string; mess
   throw new Error('expected the broker to refuse, and it did not');
 }
 
+test('the broker trusts no unauthenticated principal: every listener is TLS, and ANONYMOUS is no super user', async () => {
+  const props = await readFile(join(SECURE_DIR, 'kafka', 'server.properties'), 'utf8');
+  const property = (name: string) => new RegExp(`^${name.replace(/\./g, '\\.')}=(.*)$`, 'm').exec(props)?.[1] ?? '';
+  assert.not.match(property('super.users'), /ANONYMOUS/);
+  assert.not.match(property('listener.security.protocol.map'), /PLAINTEXT/);
+  const ports = [...property('listeners').matchAll(/:(\d+)(,|$)/g)].map((m) => Number(m[1]));
+  assert.equal(ports.sort(), [SECURE_PORTS.saslSsl, SECURE_PORTS.controller, SECURE_PORTS.mtls].sort());
+  for (const port of ports) {
+    const plain = createKafka(loadSettings(kafkaSettings, { KAFKA_BROKERS: `127.0.0.1:${port}` }), silent, 'secure-test-plaintext', { retry: { retries: 0 } });
+    const err = await connectError(plain);
+    assert.match(`${err.message} ${String((err as { cause?: unknown }).cause ?? '')}`, /closed connection|connection error|timeout/i, `port ${port}`);
+  }
+});
+
 test('the connector is refused reading the clean topic', async () => {
   // A group it may use, so that only the topic is at stake.
   const group = `probe-connector-${randomUUID().slice(0, 8)}`;
@@ -140,7 +157,7 @@ test('the sink is refused writing the raw topic', async () => {
 
 test("the processor is refused committing offsets in the sink's group", async () => {
   // A transactional id under its own prefix and a topic it writes: only the group is at stake.
-  const producer = clientAs('processor').producer({ transactionalId: `${SECURE_NAMES.processorGroup}:probe-${randomUUID().slice(0, 8)}`, maxInFlightRequests: 1, idempotent: true });
+  const producer = clientAs('processor').producer({ transactionalId: `${SECURE_NAMES.transactionalIdPrefix}probe-${randomUUID().slice(0, 8)}`, maxInFlightRequests: 1, idempotent: true });
   await producer.connect();
   try {
     const txn = await producer.transaction();
@@ -170,13 +187,13 @@ async function refusedWithout(admin: Kafka, prefixAcl: (operation: number) => Ac
     if (code === 'still running') await refused.stop();
     assert.is(code, 1, `without ${missing.join(' and ')}: the processor stops by itself, with exit 1`);
     const fatal = refused.lines.find((l) => l.includes('"level":60')) ?? '';
-    assert.match(fatal, 'grant it Write and Describe on the TransactionalId prefix loginpipe-processor:', fatal);
+    assert.match(fatal, 'grant it Write and Describe on the TransactionalId prefix loginpipe-processor:logins.raw: ', fatal);
   }
 }
 
 test('a processor without its TransactionalId ACL stops naming it; `loginpipe acls --apply` puts it back', async () => {
   const prefixAcl = (operation: number): AclEntry => ({
-    resourceType: AclResourceTypes.TRANSACTIONAL_ID, resourceName: `${SECURE_NAMES.processorGroup}:`, resourcePatternType: ResourcePatternTypes.PREFIXED,
+    resourceType: AclResourceTypes.TRANSACTIONAL_ID, resourceName: SECURE_NAMES.transactionalIdPrefix, resourcePatternType: ResourcePatternTypes.PREFIXED,
     principal: SECURE_NAMES.principals.processor, host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
   });
   const admin = clientAs('admin');

@@ -18,7 +18,7 @@ const { AclOperationTypes, ResourcePatternTypes } = kafkajs;
 
 const DEFAULTS: AclNames = aclNamesFrom(loadSettings({ ...kafkaSettings, ...aclSettings, processorGroup: processorSettings.groupId, sinkGroup: sinkSettings.groupId }, {}));
 const CUSTOM: AclNames = {
-  rawTopic: 'acme.raw', cleanTopic: 'acme.clean', dlqTopic: 'acme.dlq', processorGroup: 'acme-proc', sinkGroup: 'acme-sink', transactionalIdPrefix: 'acme-proc:',
+  rawTopic: 'acme.raw', cleanTopic: 'acme.clean', dlqTopic: 'acme.dlq', processorGroup: 'acme-proc', sinkGroup: 'acme-sink', transactionalIdPrefix: 'acme-proc:acme.raw:',
   principals: { connector: 'User:svc-in', processor: 'User:CN=proc,OU=data', sink: 'User:svc-out' },
 };
 
@@ -37,7 +37,7 @@ for (const names of [DEFAULTS, CUSTOM]) {
     { service: 'processor', type: 'topic', name: names.dlqTopic, expected: ['Describe', 'Write'] },
     { service: 'processor', type: 'group', name: names.processorGroup, expected: ['Describe', 'Read'] },
     { service: 'processor', type: 'group', name: names.sinkGroup, expected: [] },
-    { service: 'processor', type: 'transactional-id', name: `${names.processorGroup}:`, expected: ['Describe', 'Write'] },
+    { service: 'processor', type: 'transactional-id', name: `${names.processorGroup}:${names.rawTopic}:`, expected: ['Describe', 'Write'] },
     { service: 'sink', type: 'topic', name: names.rawTopic, expected: ['Describe'] },
     { service: 'sink', type: 'topic', name: names.cleanTopic, expected: ['Describe', 'Read'] },
     { service: 'sink', type: 'topic', name: names.dlqTopic, expected: ['Describe', 'Write'] },
@@ -86,6 +86,10 @@ const principalCases: { raw: string; ok: boolean }[] = [
   { raw: 'User:two words', ok: false },
   { raw: 'User:', ok: false },
   { raw: ':x', ok: false },
+  { raw: 'User:*', ok: false },
+  { raw: ' User:* ', ok: false },
+  { raw: 'Group:*', ok: false },
+  { raw: 'User:loginpipe-*', ok: false },
 ];
 for (const c of principalCases) {
   test(`KAFKA_SINK_PRINCIPAL="${c.raw}" is ${c.ok ? 'taken' : 'refused, naming the setting'}`, () => {
@@ -99,5 +103,28 @@ for (const c of principalCases) {
     }
   });
 }
+
+const sharing: { name: string; env: Record<string, string>; named: string[] }[] = [
+  { name: 'the sink and the connector', env: { KAFKA_SINK_PRINCIPAL: 'User:loginpipe', KAFKA_CONNECTOR_PRINCIPAL: 'User:loginpipe' }, named: ['KAFKA_CONNECTOR_PRINCIPAL', 'KAFKA_SINK_PRINCIPAL'] },
+  { name: 'the processor and the sink', env: { KAFKA_PROCESSOR_PRINCIPAL: 'User:svc', KAFKA_SINK_PRINCIPAL: ' User:svc' }, named: ['KAFKA_PROCESSOR_PRINCIPAL', 'KAFKA_SINK_PRINCIPAL'] },
+  { name: 'all three', env: { KAFKA_CONNECTOR_PRINCIPAL: 'User:x', KAFKA_PROCESSOR_PRINCIPAL: 'User:x', KAFKA_SINK_PRINCIPAL: 'User:x' }, named: ['KAFKA_CONNECTOR_PRINCIPAL', 'KAFKA_PROCESSOR_PRINCIPAL', 'KAFKA_SINK_PRINCIPAL'] },
+];
+for (const c of sharing) {
+  test(`one principal given to ${c.name} is refused, naming both settings`, () => {
+    try {
+      loadSettings(aclSettings, c.env);
+      assert.unreachable('should have been refused');
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      assert.is(err.problems.length, 1, err.message);
+      assert.is(err.problems[0], `${c.named.join(' and ')} name the same principal: give each service its own, or it gets the others' access too`);
+    }
+  });
+}
+
+test('the transactional-id prefix covers the processor group and the raw topic', () => {
+  assert.is(DEFAULTS.transactionalIdPrefix, 'loginpipe-processor:logins.raw:');
+  assert.equal(ops(serviceAcls(DEFAULTS), 'processor', 'transactional-id', 'loginpipe-processor:logins.raw:'), ['Describe', 'Write']);
+});
 
 test.run();

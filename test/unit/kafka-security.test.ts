@@ -66,6 +66,16 @@ const cases: Case[] = [
   { name: 'a mechanism alone', input: { KAFKA_SASL_MECHANISM: 'plain' }, expected: { problems: [/needs KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD/] } },
   { name: 'a user and password without a mechanism', input: { KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: PASSWORD }, expected: { problems: [/^KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD need KAFKA_SASL_MECHANISM/] } },
   {
+    name: 'an OAuth token URL over plain http to another host',
+    input: { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_OAUTH_TOKEN_URL: 'http://idp.example.com/token', KAFKA_OAUTH_CLIENT_ID: 'svc', KAFKA_OAUTH_CLIENT_SECRET: PASSWORD },
+    expected: { problems: [/^KAFKA_OAUTH_TOKEN_URL: is plain http:\/\/ to another machine/] },
+  },
+  {
+    name: 'an OAuth token URL over plain http to a private address',
+    input: { KAFKA_SSL: 'true', KAFKA_SASL_MECHANISM: 'oauthbearer', KAFKA_OAUTH_TOKEN_URL: 'http://192.168.1.20:8080/token', KAFKA_OAUTH_CLIENT_ID: 'svc', KAFKA_OAUTH_CLIENT_SECRET: PASSWORD },
+    expected: { problems: [/^KAFKA_OAUTH_TOKEN_URL: is plain http:\/\//] },
+  },
+  {
     name: 'the password both set and in a file',
     input: { KAFKA_SASL_MECHANISM: 'plain', KAFKA_SASL_USERNAME: 'svc', KAFKA_SASL_PASSWORD: PASSWORD, KAFKA_SASL_PASSWORD_FILE: passwordFile },
     expected: { problems: [/^KAFKA_SASL_PASSWORD and KAFKA_SASL_PASSWORD_FILE are both set; set one of them$/] },

@@ -24,9 +24,23 @@ const ids: { group: string; topic: string; partition: number; id: string }[] = [
   { group: 'a', topic: 'b-c', partition: 1, id: 'a:b-c:1' },
 ];
 for (const c of ids) {
-  test(`transactional id of ${c.group} / ${c.topic} / ${c.partition} is ${c.id}, under the group's prefix`, () => {
+  test(`transactional id of ${c.group} / ${c.topic} / ${c.partition} is ${c.id}, under the group and topic's prefix`, () => {
     assert.is(transactionalIdFor(c.group, c.topic, c.partition), c.id);
-    assert.ok(c.id.startsWith(transactionalIdPrefix(c.group)));
+    assert.ok(c.id.startsWith(transactionalIdPrefix(c.group, c.topic)));
+  });
+}
+
+// The ACL prefix of one group and topic covers none of the ids of another topic or group, even
+// one whose name starts the same (':' is in no topic or group name, so it ends each part).
+const notCovered: { group: string; topic: string; other: [string, string] }[] = [
+  { group: 'loginpipe-processor', topic: 'logins.raw', other: ['loginpipe-processor', 'payments.raw'] },
+  { group: 'loginpipe-processor', topic: 'logins.raw', other: ['loginpipe-processor', 'logins.raw2'] },
+  { group: 'loginpipe-processor', topic: 'logins.raw', other: ['loginpipe-processor2', 'logins.raw'] },
+  { group: 'a', topic: 'b', other: ['a', 'b-c'] },
+];
+for (const c of notCovered) {
+  test(`the prefix of ${c.group} / ${c.topic} does not cover ${c.other.join(' / ')}`, () => {
+    assert.not.ok(transactionalIdFor(c.other[0], c.other[1], 0).startsWith(transactionalIdPrefix(c.group, c.topic)));
   });
 }
 

@@ -13,7 +13,7 @@ const protocol = (type: string) => new KafkaJSProtocolError(Object.assign(new Er
 // Typed without arguments, but built by kafkajs with its message (cluster/index.js).
 const coordinatorNotFound = () => new (KafkaJSGroupCoordinatorNotFound as unknown as new (message: string) => Error)('Failed to find group coordinator');
 const ID = 'loginpipe-processor:logins.raw:3';
-const PREFIX = 'loginpipe-processor:';
+const PREFIX = 'loginpipe-processor:logins.raw:';
 
 const cases: { name: string; error: unknown; refusalSeen: boolean; refused: boolean }[] = [
   { name: 'InitProducerId refused (Describe granted, Write not)', error: protocol('TRANSACTIONAL_ID_AUTHORIZATION_FAILED'), refusalSeen: true, refused: true },

@@ -1,9 +1,9 @@
 // The processor's transform with a recovery key: the canonical ip and the device id are sealed,
-// bound to the event id, and the record says which key made its masks.
+// each bound to its field and the event id, and the record says which key made its masks.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { createHmac } from 'node:crypto';
-import { generateRawKeyPair, importOpeningKey, importSealingKey, openText, sealText } from '../../lib/pii/hpke.js';
+import { SEALED_FORMAT_V3, generateRawKeyPair, importOpeningKey, importSealingKey, openField, sealField } from '../../lib/pii/hpke.js';
 import { keyFingerprint } from '../../lib/pii/settings.js';
 import { createMasker } from '../../processor/mask.js';
 import { transform, type PiiOptions, type RawInput } from '../../processor/transform.js';
@@ -15,7 +15,7 @@ const hmac = (v: string) => createHmac('sha256', KEY).update(v, 'utf8').digest('
 const pair = generateRawKeyPair();
 const sealing = importSealingKey(pair.publicKey);
 const opening = importOpeningKey(pair.privateKey);
-const pii: PiiOptions = { maskKeyId: keyFingerprint(KEY), seal: (clear, eventId) => sealText(sealing, clear, eventId) };
+const pii: PiiOptions = { maskKeyId: keyFingerprint(KEY), seal: (field, clear, eventId) => sealField(sealing, field, clear, eventId) };
 
 const input = (id: string, ip: string, deviceId: string): RawInput => ({
   value: Buffer.from(JSON.stringify({ user_id: 'u-1', ip, device_id: deviceId, device_type: 'ios' })),
@@ -29,7 +29,7 @@ const cases: { name: string; ip: string; canonical: string; deviceId: string }[]
   { name: 'an IPv4-mapped address, sealed as plain IPv4', ip: '::ffff:198.51.100.2', canonical: '198.51.100.2', deviceId: 'ünï-😀' },
 ];
 for (const c of cases) {
-  test(`with a recovery key, ${c.name} and the device id are sealed to it, bound to the event id`, () => {
+  test(`with a recovery key, ${c.name} and the device id are sealed to it, each bound to its field and the event id`, () => {
     const out = transform(input('evt-1', c.ip, c.deviceId), mask, pii);
     assert.is(out.kind, 'clean');
     if (out.kind !== 'clean') return;
@@ -37,9 +37,13 @@ for (const c of cases) {
     assert.is(r.masked_ip, hmac(c.canonical));
     assert.is(r.masked_device_id, hmac(c.deviceId));
     assert.is(r.mask_key_id, keyFingerprint(KEY));
-    assert.is(openText(opening, r.sealed_ip!, 'evt-1'), c.canonical);
-    assert.is(openText(opening, r.sealed_device_id!, 'evt-1'), c.deviceId);
-    assert.throws(() => openText(opening, r.sealed_ip!, 'evt-2'));
+    assert.is(r.sealed_ip![0], SEALED_FORMAT_V3);
+    assert.is(openField(opening, r.sealed_ip!, 'ip', 'evt-1'), c.canonical);
+    assert.is(openField(opening, r.sealed_device_id!, 'device_id', 'evt-1'), c.deviceId);
+    assert.throws(() => openField(opening, r.sealed_ip!, 'ip', 'evt-2'));
+    // The row's two sealed values swapped: neither opens.
+    assert.throws(() => openField(opening, r.sealed_ip!, 'device_id', 'evt-1'));
+    assert.throws(() => openField(opening, r.sealed_device_id!, 'ip', 'evt-1'));
     for (const clear of [c.ip, c.canonical, c.deviceId]) {
       assert.not.ok(r.sealed_ip!.includes(Buffer.from(clear)) || r.sealed_device_id!.includes(Buffer.from(clear)), 'clear bytes in a sealed value');
       assert.not.ok(JSON.stringify(out).includes(clear), 'clear value in the outcome');
@@ -54,7 +58,7 @@ test('without a recovery key nothing is sealed, and the key id still names the m
 
 test('a dead letter seals nothing', () => {
   let calls = 0;
-  const out = transform(input('evt-1', '999.1.1.1', 'd'), mask, { maskKeyId: 'k', seal: (v, id) => { calls++; return sealText(sealing, v, id); } });
+  const out = transform(input('evt-1', '999.1.1.1', 'd'), mask, { maskKeyId: 'k', seal: (field, v, id) => { calls++; return sealField(sealing, field, v, id); } });
   assert.is(out.kind, 'dead');
   assert.is(calls, 0);
 });
@@ -73,7 +77,7 @@ test('one batch\'s values share one HPKE context, each opens alone, and the next
   assert.is(new Set(sealed.map(encOf)).size, 1);
   assert.equal(sealed.map((s) => s.readUInt32BE(33)), [0, 1, 2, 3, 4, 5]);
   records.forEach((r, i) => {
-    assert.is(openText(importOpeningKey(pair.privateKey), r.sealed_device_id!, r.event_id), `dev-${i}`);
+    assert.is(openField(importOpeningKey(pair.privateKey), r.sealed_device_id!, 'device_id', r.event_id), `dev-${i}`);
     assert.is(r.mask_key_id, keyFingerprint(KEY));
   });
   const next = transform(input('evt-d', '203.0.113.9', 'dev-9'), mask, policy.forBatch());
