@@ -1,7 +1,9 @@
-import { integer, loadSettings, secretSetting, setting, topicName, type Parsed } from '../lib/runtime/config.js';
+import { integer, loadSettings, oneOf, secretSetting, setting, topicName, type Parsed } from '../lib/runtime/config.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/runtime/settings.js';
 import { parseHmacKey } from './mask.js';
 import { sealingKeyFrom, sealingSettings } from '../lib/pii/settings.js';
+import { cleanSchemaSettings } from '../lib/records/clean-schema.js';
+import { COMPATIBILITY_LEVELS } from '../lib/registry/compatibility.js';
 
 export const piiSettings = {
   hmacKey: secretSetting('PII_HMAC_KEY', 'Secret key (base64, at least 32 bytes) for masking ip and device_id; make one with `openssl rand -base64 32`', undefined, parseHmacKey),
@@ -13,6 +15,8 @@ export const processorSettings = {
   ...registrySettings,
   ...runtimeSettings,
   ...piiSettings,
+  ...cleanSchemaSettings,
+  schemaCompatibility: setting('CLEAN_SCHEMA_COMPATIBILITY', 'Compatibility level the processor sets on the clean subject and checks its schema against before it starts (a schema that breaks it stops the processor, naming the field)', 'FULL_TRANSITIVE', oneOf(...COMPATIBILITY_LEVELS)),
   groupId: setting('PROCESSOR_GROUP_ID', 'Consumer group of the processors', 'loginpipe-processor', topicName),
   healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz, /readyz and /metrics (0: any free port)', '9402', integer(0, 65_535)),
   dedupWindow: setting('PROCESSOR_DEDUP_WINDOW', 'Event ids remembered per raw partition: a record repeating one of them (a redelivered SQS message) is dropped; 0 turns this off', '100000', integer(0, 10_000_000)),

@@ -9,7 +9,8 @@ import { sendPerPartition } from '../lib/kafka/partition-sends.js';
 import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka/client.js';
 import { SchemaRegistry, isTransientRegistryError, registryOptionsFrom } from '../lib/registry/client.js';
 import { Outage } from '../lib/runtime/outage.js';
-import { createUserLoginEncoder } from '../lib/records/user-login.js';
+import { createUserLoginEncoder, subjectFor } from '../lib/records/user-login.js';
+import { ensureCompatible } from '../lib/registry/compatibility.js';
 import { PipelineError, causeKafkajsMayRetry, errorMessage, isFinalForKafkajs, groupRebalanceCause } from '../lib/runtime/errors.js';
 import type { Logger } from '../lib/observability/log.js';
 import { deferred, type Service } from '../lib/runtime/service.js';
@@ -44,7 +45,13 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   });
   // A registry that is not up yet is waited for, as any outage is: it is no reason to exit.
   const registry = new SchemaRegistry(registryOptionsFrom(cfg));
-  const encode = await new Outage('registry', log).ride(() => createUserLoginEncoder(registry, cfg.cleanTopic), { isTransient: isTransientRegistryError });
+  // A schema that would break the subject's compatibility stops the processor here, naming the field.
+  const schema = cfg.cleanSchema;
+  const encode = await new Outage('registry', log).ride(async () => {
+    await ensureCompatible(registry, subjectFor(cfg.cleanTopic), schema.type, cfg.schemaCompatibility, 'CLEAN_SCHEMA_FILE');
+    return createUserLoginEncoder(registry, cfg.cleanTopic, schema);
+  }, { isTransient: isTransientRegistryError });
+  const extras = schema.extraFields;
   const mask = createMasker(cfg.hmacKey);
   const pii = piiPolicyFrom(cfg);
 
@@ -131,9 +138,9 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     const batchPii = pii.forBatch(); // one HPKE context for the batch's sealed values
     for (const i of plan.write) {
       const m = batch.messages[i]!;
-      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, batchPii);
+      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, batchPii, extras);
       if (outcome.kind === 'clean') {
-        clean.push({ key: outcome.key, value: encode(outcome.record), timestamp: String(outcome.record.login_time) });
+        clean.push({ key: outcome.key, value: encode(outcome.record, outcome.extra), timestamp: String(outcome.record.login_time) });
       } else {
         const source = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
         dead.push(deadLetter(source, outcome.code, outcome.message, outcome.messageId));
@@ -217,7 +224,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   });
 
   await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
-  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId, cfg.rawTopic), maskKeyId: pii.maskKeyId, sealing: pii.sealing }, 'processor started');
+  log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId, cfg.rawTopic), maskKeyId: pii.maskKeyId, sealing: pii.sealing, addedFields: extras.map((f) => f.name), compatibility: cfg.schemaCompatibility }, 'processor started');
 
   let stopping: Promise<void> | undefined;
   return {

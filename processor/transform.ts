@@ -3,6 +3,7 @@
 import type { UserLogin } from '../lib/records/user-login.js';
 import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP, headerText } from '../lib/records/headers.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
+import type { ExtraField, ExtraValues } from '../lib/records/clean-schema.js';
 import { validateLogin } from './validate.js';
 import type { SealedField } from '../lib/pii/hpke.js';
 
@@ -14,7 +15,8 @@ export interface RawInput {
 }
 
 export type Outcome =
-  | { kind: 'clean'; key: string; record: UserLogin }
+  /** `extra`: the values of the fields the clean schema adds, when it adds any. */
+  | { kind: 'clean'; key: string; record: UserLogin; extra?: ExtraValues }
   | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined };
 
 export type Masker = (canonical: string) => string;
@@ -30,7 +32,8 @@ export interface PiiOptions {
 
 export const NO_PII_OPTIONS: PiiOptions = { maskKeyId: null, seal: null };
 
-export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PII_OPTIONS): Outcome {
+/** `extras`: the fields the clean schema adds to the built-in ones (CLEAN_SCHEMA_FILE). */
+export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PII_OPTIONS, extras: readonly ExtraField[] = []): Outcome {
   const messageId = headerText(input.headers, HEADER_MESSAGE_ID);
   if (messageId === undefined || messageId === '') {
     return { kind: 'dead', code: 'missing_metadata', message: `header ${HEADER_MESSAGE_ID} is missing: the event has no id to deduplicate by`, messageId };
@@ -42,7 +45,7 @@ export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PI
   if (input.value === null) {
     return { kind: 'dead', code: 'invalid_json', message: 'record has no value', messageId };
   }
-  const v = validateLogin(input.value);
+  const v = validateLogin(input.value, extras);
   if (!v.ok) return { kind: 'dead', code: v.code, message: v.message, messageId };
   const e = v.event;
   return {
@@ -61,6 +64,7 @@ export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PI
       sealed_device_id: pii.seal === null ? null : pii.seal('device_id', e.deviceId, messageId),
       mask_key_id: pii.maskKeyId,
     },
+    ...(e.extra === undefined ? {} : { extra: e.extra }),
   };
 }
 

@@ -6,9 +6,8 @@
 //  1. body: at most MAX_LOGIN_BODY_BYTES (too_large); no UTF-8 byte order mark and strictly valid
 //     UTF-8 (invalid_encoding); arrays and objects nested at most MAX_JSON_NESTING deep, then a
 //     JSON text (invalid_json); an object (not_an_object). JSON.parse keeps the last of duplicate
-//     keys. Unknown fields are ignored. A "__proto__" key is an ordinary own property to
-//     JSON.parse and is ignored like any unknown field: fields are read only when they are own
-//     properties, never through the prototype.
+//     keys. A "__proto__" key is an ordinary own property to JSON.parse and is ignored like any
+//     unknown field: fields are read only when they are own properties, never through the prototype.
 //  2. fields, in order user_id, ip, device_id, device_type, locale, app_version; for each:
 //     absent or null: missing_field if required, null if optional;
 //     not a string: invalid_type (nothing is converted: the number 12345 is not "12345");
@@ -16,11 +15,20 @@
 //     more characters (code points, as Postgres varchar counts them) than the limit: too_long;
 //     blank (empty or only whitespace): empty_value if required, null if optional;
 //     then ip must be an address (invalid_ip) and app_version a version (invalid_app_version).
+//  3. the fields the clean schema adds (CLEAN_SCHEMA_FILE, lib/records/clean-schema.ts), in the
+//     schema's order, all optional: absent or null is null; a JSON value that is not of the
+//     field's Avro type is invalid_type (an int is an integer within 32 bits, a long one JSON can
+//     carry exactly, a double a finite number); a string follows the rules of 2, with the field's
+//     maxLength if it has one, and blank is null.
 //  Values are never trimmed or truncated; ip alone is rewritten, to its canonical form.
+//  Unknown fields (neither built in nor added by the schema) are dropped: never an error, never
+//  copied to the clean record. They stay in the raw topic, and a field starts to travel once the
+//  clean schema declares it; copying them blindly could carry personal data past the masking.
 import { isUtf8 } from 'node:buffer';
 import { parseAppVersion } from '../lib/runtime/app-version.js';
 import { canonicalIp } from './canonical-ip.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
+import type { ExtraField, ExtraValue, ExtraValues } from '../lib/records/clean-schema.js';
 
 export interface LoginEvent {
   userId: string;
@@ -31,6 +39,8 @@ export interface LoginEvent {
   locale: string | null;
   /** The version text as sent, validated by parseAppVersion. */
   appVersion: string | null;
+  /** The values of the fields the clean schema adds, when it adds any. */
+  extra?: ExtraValues;
 }
 
 export type Validation =
@@ -62,7 +72,8 @@ const BLANK = /^\s*$/;
 const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
 const hasOwn = Object.hasOwn;
 
-export function validateLogin(body: Uint8Array): Validation {
+/** `extras`: the fields the clean schema adds to the built-in ones (CLEAN_SCHEMA_FILE). */
+export function validateLogin(body: Uint8Array, extras: readonly ExtraField[] = []): Validation {
   if (body.byteLength > MAX_LOGIN_BODY_BYTES) {
     return fail('too_large', undefined, `body is ${body.byteLength} bytes, more than the ${MAX_LOGIN_BODY_BYTES} accepted`);
   }
@@ -112,7 +123,44 @@ export function validateLogin(body: Uint8Array): Validation {
     return fail('invalid_app_version', 'app_version', 'app_version: not one to three dot-separated integers 0-999');
   }
 
-  return { ok: true, event: { userId, ip, deviceId, deviceType, locale, appVersion } };
+  const event: LoginEvent = { userId, ip, deviceId, deviceType, locale, appVersion };
+  if (extras.length === 0) return { ok: true, event };
+  const values: [string, ExtraValue][] = [];
+  for (const f of extras) {
+    const v = extraValue(o, f);
+    if (isFailure(v)) return v;
+    values.push([f.name, v]);
+  }
+  // fromEntries defines own properties: a field named "__proto__" stays a field.
+  return { ok: true, event: { ...event, extra: Object.fromEntries(values) } };
+}
+
+const INT32_MIN = -(2 ** 31);
+const INT32_MAX = 2 ** 31 - 1;
+
+function extraValue(o: Record<string, unknown>, f: ExtraField): ExtraValue | Failure {
+  if (f.kind === 'string') return optional(o, f.name, f.maxLength ?? Infinity);
+  const v = hasOwn(o, f.name) ? o[f.name] : undefined;
+  if (v === undefined || v === null) return null;
+  switch (f.kind) {
+    case 'boolean':
+      return typeof v === 'boolean' ? v : fail('invalid_type', f.name, `${f.name}: expected a boolean, got ${jsonType(v)}`);
+    case 'int':
+      return typeof v === 'number' && Number.isInteger(v) && v >= INT32_MIN && v <= INT32_MAX
+        ? v : fail('invalid_type', f.name, `${f.name}: expected an integer from ${INT32_MIN} to ${INT32_MAX}, got ${numberKind(v)}`);
+    case 'long':
+      // Beyond 2^53 a JSON number has already lost digits in JSON.parse: refused, not stored wrong.
+      return Number.isSafeInteger(v) ? v as number : fail('invalid_type', f.name, `${f.name}: expected an integer within ±(2^53-1), got ${numberKind(v)}`);
+    case 'double':
+      // JSON.parse turns 1e400 into Infinity, which neither Avro's JSON nor Postgres would take back.
+      return typeof v === 'number' && Number.isFinite(v) ? v : fail('invalid_type', f.name, `${f.name}: expected a finite number, got ${numberKind(v)}`);
+  }
+}
+
+function numberKind(v: unknown): string {
+  if (typeof v !== 'number') return jsonType(v);
+  if (!Number.isFinite(v)) return 'a number too large';
+  return Number.isInteger(v) ? 'an integer out of range' : 'a fraction';
 }
 
 /**
@@ -146,7 +194,7 @@ function fail(code: DeadLetterCode, field: string | undefined, message: string):
   return field === undefined ? { ok: false, code, message } : { ok: false, code, field, message };
 }
 
-function isFailure(v: string | null | Failure): v is Failure {
+function isFailure(v: ExtraValue | Failure): v is Failure {
   return typeof v === 'object' && v !== null;
 }
 

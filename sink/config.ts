@@ -1,6 +1,7 @@
 import { certificateFile, fileVariable, identifier, integer, loadSettings, postgresUrl, rule, secretSetting, setting, text, topicName, type Parsed } from '../lib/runtime/config.js';
 import { sslModeOf } from '../lib/postgres/connection.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/runtime/settings.js';
+import { cleanSchemaSettings } from '../lib/records/clean-schema.js';
 
 export const databaseSettings = {
   databaseUrl: secretSetting('DATABASE_URL', 'Postgres connection URL; `sslmode=require`, `verify-ca` or `verify-full` in it turns on TLS', 'postgres://postgres@127.0.0.1:5432/loginpipe', postgresUrl),
@@ -41,6 +42,7 @@ export const sinkSettings = {
   ...runtimeSettings,
   ...databaseSettings,
   ...partitionSettings,
+  ...cleanSchemaSettings,
   groupId: setting('SINK_GROUP_ID', 'Consumer group of the sinks', 'loginpipe-sink', topicName),
   healthPort: setting('SINK_HEALTH_PORT', 'Port of the sink\'s /healthz, /readyz and /metrics (0: any free port)', '9403', integer(0, 65_535)),
   batchSize: setting('SINK_BATCH_SIZE', 'Rows per INSERT: a batch is written when it has this many rows...', '1000', integer(1, 50_000)),

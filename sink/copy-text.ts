@@ -4,7 +4,7 @@
 // A NUL cannot be stored in text at all: Postgres refuses the line, and the writer's split on
 // refusal isolates it like any other refused row.
 
-export type CopyValue = string | number | Buffer | null;
+export type CopyValue = string | number | boolean | Buffer | null;
 
 const SPECIAL = /[\\\t\n\r]/;
 const SPECIAL_ALL = /[\\\t\n\r]/g;
@@ -15,6 +15,7 @@ export function copyField(value: CopyValue): string {
   if (value === null) return '\\N';
   // bytea (the sealed values) in hex format, "\x0a1b..."; its backslash escaped as COPY needs.
   if (Buffer.isBuffer(value)) return '\\\\x' + value.toString('hex');
+  if (typeof value === 'boolean') return value ? 't' : 'f';
   const text = typeof value === 'number' ? String(value) : value;
   // Most values hold nothing to escape: test once instead of building a new string.
   return SPECIAL.test(text) ? text.replace(SPECIAL_ALL, (c) => ESCAPES[c]!) : text;

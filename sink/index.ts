@@ -18,7 +18,8 @@ import type { SinkConfig } from './config.js';
 import { migrate } from './migrate.js';
 import { Batcher } from './batcher.js';
 import { createWriter } from './writer.js';
-import { toRow, type UserLoginRow } from './rows.js';
+import { toRow, withExtraValues, type UserLoginRow } from './rows.js';
+import { extraColumns } from './extra-columns.js';
 import { processMetrics } from '../lib/observability/metrics.js';
 import { sinkSummary } from '../lib/observability/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
@@ -35,7 +36,10 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   const db = openDb(cfg, cfg.databasePoolSize);
   const applied = await migrate(db, cfg.databaseSchema);
   if (applied.length > 0) log.info({ applied, schema: cfg.databaseSchema }, 'migrated');
-  const write = createWriter(db, cfg.databaseSchema);
+  // An "old" sink (the built-in schema) stores the built-in columns; a "new" one (CLEAN_SCHEMA_FILE
+  // adds fields) stores those fields too, each in its column, which must exist by now.
+  const extras = cfg.cleanSchema.extraFields;
+  const write = createWriter(db, cfg.databaseSchema, await extraColumns(db, cfg.databaseSchema, extras));
   const metrics = processMetrics();
   // Partitions made ahead before the first row, and kept made while the sink runs.
   const upkeep = await startUpkeep(db, cfg.databaseSchema, cfg, log, metrics);
@@ -53,7 +57,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     if (!isTransientRegistryError(err)) throw err;
     log.debug({ err: errorMessage(err) }, 'registry not answering at start; its first lookup will wait for it');
   });
-  const decode = createUserLoginDecoder(registry);
+  const decode = createUserLoginDecoder(registry, cfg.cleanSchema.type);
 
   // Dead letters are written at least once, one send() per partition, as the connector writes
   // the raw topic (lib/kafka/partition-sends.ts says why): a copy after a broker failover is harmless
@@ -125,7 +129,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));
         continue;
       }
-      items.push({ row: toRow(record), source, sentAt: record.login_time });
+      items.push({ row: extras.length === 0 ? toRow(record) : withExtraValues(toRow(record), record, extras), source, sentAt: record.login_time });
     }
     return { items, dead };
   }
@@ -186,7 +190,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     partitionsConsumedConcurrently: Math.max(1, cfg.topicPartitions),
     eachBatch: processBatch,
   });
-  log.info({ from: cfg.cleanTopic, schema: cfg.databaseSchema, groupId: cfg.groupId, batchSize: cfg.batchSize }, 'sink started');
+  log.info({ from: cfg.cleanTopic, schema: cfg.databaseSchema, groupId: cfg.groupId, batchSize: cfg.batchSize, addedFields: extras.map((f) => f.name) }, 'sink started');
 
   let stopped: Promise<void> | undefined;
   return {

@@ -1,6 +1,7 @@
 // A clean record as a user_logins row.
 import { encodeAppVersion } from '../lib/runtime/app-version.js';
 import type { UserLogin } from '../lib/records/user-login.js';
+import type { ExtraField } from '../lib/records/clean-schema.js';
 
 export interface UserLoginRow {
   event_id: string;
@@ -71,6 +72,17 @@ export function toRow(r: UserLogin): UserLoginRow {
     sealed_device_id: r.sealed_device_id ?? null,
     mask_key_id: r.mask_key_id ?? null,
   };
+}
+
+/**
+ * The row with the values of the fields the clean schema adds, as properties named after their
+ * columns (the writer stores them). A record written before a field existed holds its default, null.
+ */
+export function withExtraValues(row: UserLoginRow, record: UserLogin, fields: readonly ExtraField[]): UserLoginRow {
+  const values = record as unknown as Record<string, unknown>;
+  const out = row as unknown as Record<string, unknown>;
+  for (const f of fields) out[f.name] = values[f.name] ?? null;
+  return row;
 }
 
 /** The UTC calendar date of a time in ms, as YYYY-MM-DD: the day of the login, not of processing. */

@@ -13,7 +13,8 @@ import pgCopy from 'pg-copy-streams';
 import { pgp, isRowError, isTransientDbError, type Db } from '../lib/postgres/db.js';
 import { qualifiedTable } from './migrate.js';
 import { ROW_COLUMNS, ROW_TYPES, type UserLoginRow } from './rows.js';
-import { copyText } from './copy-text.js';
+import { copyText, type CopyValue } from './copy-text.js';
+import type { ExtraColumn } from './extra-columns.js';
 
 export interface WriteResult<T> {
   inserted: number;
@@ -26,17 +27,28 @@ export interface WriteResult<T> {
 type Connection = Awaited<ReturnType<Db['connect']>>;
 type Client = Connection['client'];
 
-export function createWriter(db: Db, schema: string) {
+/**
+ * `extra`: the columns of the fields the clean schema adds (sink/extra-columns.ts); a row holds
+ * their values as properties of those names, beside the UserLoginRow ones.
+ */
+export function createWriter(db: Db, schema: string, extra: readonly ExtraColumn[] = []) {
   const target = qualifiedTable(schema).toString();
   // A temporary table lives in its connection's own schema, so each pooled connection has its
-  // own; the name is per target schema, since one pool may serve writers for several schemas.
-  const stage = pgp.as.name(`user_logins_stage_${createHash('sha256').update(schema).digest('hex').slice(0, 16)}`);
-  const columns = ROW_COLUMNS.map((c) => pgp.as.name(c)).join(', ');
+  // own; the name is per target schema and column set, since one pool may serve several writers.
+  const shape = [schema, ...extra.map((c) => `${c.name} ${c.type}`)].join('\n');
+  const stage = pgp.as.name(`user_logins_stage_${createHash('sha256').update(shape).digest('hex').slice(0, 16)}`);
+  const names: readonly string[] = [...ROW_COLUMNS, ...extra.map((c) => c.name)];
+  const columns = names.map((c) => pgp.as.name(c)).join(', ');
+  // Added columns are staged without NOT NULL: the field is optional (lib/records/clean-schema.ts).
+  const stageColumns = [
+    ...ROW_COLUMNS.map((c) => `${pgp.as.name(c)} ${ROW_TYPES[c]}`),
+    ...extra.map((c) => `${pgp.as.name(c.name)} ${c.type}`),
+  ];
   // The target's column types and NOT NULLs (sink/rows.ts), so a too-long or missing value is
   // refused by the COPY already; CHECK and key constraints are the target's own, met by the
   // INSERT. Declared, not `LIKE user_logins`: that needs SELECT on the whole table, which the
   // insert-only sink role does not have.
-  const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${ROW_COLUMNS.map((c) => `${pgp.as.name(c)} ${ROW_TYPES[c]}`).join(', ')}) ON COMMIT DELETE ROWS`;
+  const createStage = `CREATE TEMPORARY TABLE IF NOT EXISTS ${stage} (${stageColumns.join(', ')}) ON COMMIT DELETE ROWS`;
   const copyIn = `COPY ${stage} (${columns}) FROM STDIN`;
   const moveIn = `INSERT INTO ${target} (${columns}) SELECT ${columns} FROM ${stage} ON CONFLICT DO NOTHING RETURNING event_id`;
   const staged = new WeakSet<Client>();
@@ -54,7 +66,7 @@ export function createWriter(db: Db, schema: string) {
       }
       await client.query('BEGIN');
       try {
-        await pipeline(Readable.from([copyText(rows, ROW_COLUMNS)]), copyFrom(client, copyIn));
+        await pipeline(Readable.from([copyText(rows as unknown as Record<string, CopyValue>[], names)]), copyFrom(client, copyIn));
         const moved = await client.query<{ event_id: string }>(moveIn);
         await client.query('COMMIT');
         return new Set(moved.rows.map((r) => r.event_id));

@@ -44,24 +44,40 @@ export function subjectFor(topic: string): string {
   return `${topic}-value`;
 }
 
-export async function createUserLoginEncoder(registry: SchemaRegistry, topic: string): Promise<(record: UserLogin) => Buffer> {
-  const id = await registry.register(subjectFor(topic), JSON.stringify(JSON.parse(USER_LOGIN_SCHEMA_TEXT)));
-  return (record) => frame(id, userLoginType.toBuffer(record));
+/** A clean-record schema as registered, and compiled (lib/records/clean-schema.ts). */
+export interface WriterSchema { text: string; type: avro.Type }
+
+const BUILT_IN: WriterSchema = { text: JSON.stringify(JSON.parse(USER_LOGIN_SCHEMA_TEXT)), type: userLoginType };
+
+/**
+ * Registers the schema and encodes records with it. `extra`: the values of the fields the schema
+ * adds to the built-in ones (CLEAN_SCHEMA_FILE); a field it adds and `extra` lacks is written null.
+ */
+export async function createUserLoginEncoder(registry: SchemaRegistry, topic: string, schema: WriterSchema = BUILT_IN): Promise<(record: UserLogin, extra?: Readonly<Record<string, unknown>>) => Buffer> {
+  const id = await registry.register(subjectFor(topic), schema.text);
+  const { type } = schema;
+  // avsc writes the declared fields only, and an undefined field as its default (null).
+  return (record, extra) => frame(id, type.toBuffer(extra === undefined ? record : { ...extra, ...record }));
 }
 
-/** Decodes records written with any registered schema compatible with ours. */
-export function createUserLoginDecoder(registry: SchemaRegistry): (buf: Buffer) => Promise<UserLogin> {
+/**
+ * Decodes records written with any registered schema compatible with the reader (the built-in
+ * schema, or CLEAN_SCHEMA_FILE's): a field the writer has and the reader lacks is skipped, a field
+ * the reader has and the writer lacks takes its default. The record holds the reader's added
+ * fields too, beside those of UserLogin.
+ */
+export function createUserLoginDecoder(registry: SchemaRegistry, reader: avro.Type = userLoginType): (buf: Buffer) => Promise<UserLogin> {
   // Resolvers are built once per writer schema: building one per record would dominate decoding.
-  const resolvers = new Map<number, ReturnType<typeof userLoginType.createResolver>>();
+  const resolvers = new Map<number, ReturnType<avro.Type['createResolver']>>();
   return async (buf) => {
     const { schemaId, body } = unframe(buf);
     let resolver = resolvers.get(schemaId);
     if (!resolver) {
       const writer = avro.Type.forSchema(JSON.parse(await registry.schemaById(schemaId)) as avro.Schema);
-      resolver = userLoginType.createResolver(writer);
+      resolver = reader.createResolver(writer);
       resolvers.set(schemaId, resolver);
     }
     // Checked: bytes left over after the record mean it is not what its schema id claims.
-    return userLoginType.fromBuffer(body, resolver, false) as UserLogin;
+    return reader.fromBuffer(body, resolver, false) as UserLogin;
   };
 }

@@ -101,6 +101,32 @@ export class SchemaRegistry {
   }
 
   /**
+   * Sets the subject's compatibility level: the registry then refuses to register a schema that
+   * would break it (409). Allowed before the subject has any version.
+   */
+  async setCompatibility(subject: string, level: string): Promise<void> {
+    await this.request('PUT', `/config/${encodeURIComponent(subject)}`, { compatibility: level });
+  }
+
+  /** Every version registered under the subject with its schema text, oldest first; none for a new subject. */
+  async subjectVersions(subject: string): Promise<{ version: number; schema: string }[]> {
+    const path = `/subjects/${encodeURIComponent(subject)}/versions`;
+    const versions = await this.request('GET', path, undefined, { missingOk: true });
+    if (versions === undefined) return [];
+    if (!Array.isArray(versions) || !versions.every((v) => Number.isSafeInteger(v))) {
+      throw new PipelineError('registry_error', `registry answered GET ${path} without a list of versions`);
+    }
+    const schemas: { version: number; schema: string }[] = [];
+    for (const v of (versions as number[]).sort((a, b) => a - b)) {
+      const body = await this.request('GET', `${path}/${v}`);
+      const schema = (body as { schema?: unknown }).schema;
+      if (typeof schema !== 'string') throw new PipelineError('registry_error', `registry has no schema text for version ${v} of subject ${subject}`);
+      schemas.push({ version: v, schema });
+    }
+    return schemas;
+  }
+
+  /**
    * One authenticated read (the subject list), for a service that otherwise calls the registry
    * only when a record arrives: wrong credentials or an untrusted certificate show at start.
    */
@@ -125,7 +151,8 @@ export class SchemaRegistry {
     }
   }
 
-  private async request(method: string, path: string, json?: unknown, retried = false): Promise<unknown> {
+  /** `missingOk`: a 404 answers undefined (a subject with no version yet) instead of throwing. */
+  private async request(method: string, path: string, json?: unknown, opts: { missingOk?: boolean; retried?: boolean } = {}): Promise<unknown> {
     const url = this.opts.url + path;
     const authorization = await this.authorization();
     let res;
@@ -147,14 +174,15 @@ export class SchemaRegistry {
     if (res.status === 401 || res.status === 403) {
       const a = this.opts.auth;
       // A token from the endpoint may have been revoked early: one more try with a new one.
-      if (res.status === 401 && a.kind === 'oauth' && !retried && authorization !== undefined) {
+      if (res.status === 401 && a.kind === 'oauth' && opts.retried !== true && authorization !== undefined) {
         a.source.invalidate(authorization.slice('Bearer '.length));
-        return this.request(method, path, json, true);
+        return this.request(method, path, json, { ...opts, retried: true });
       }
       const what = res.status === 401 ? 'did not accept the credentials' : 'refused access with the credentials given';
       // The body is not quoted: a proxy may echo what it was sent.
       throw new PipelineError('registry_auth', `schema registry at ${this.opts.url} ${what} (${res.status} to ${method} ${path}): check ${SETTINGS_OF[a.kind]}`);
     }
+    if (res.status === 404 && opts.missingOk === true) return undefined;
     if (res.status < 200 || res.status >= 300) {
       // 404 on an id is final; 5xx may pass.
       throw new PipelineError('registry_error', `schema registry answered ${res.status} to ${method} ${path}: ${res.text.slice(0, 300)}`, { retriable: res.status >= 500 });

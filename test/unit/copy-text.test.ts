@@ -5,7 +5,10 @@ import { copyField, copyText } from '../../sink/copy-text.js';
 // Expected texts written by hand from Postgres's COPY text-format rules ("File Formats" in the
 // COPY page of the Postgres manual): \N is NULL; backslash, tab, newline and carriage return are
 // written \\ \t \n \r; everything else is the character itself.
-const fields: { name: string; input: string | number | null; expected: string }[] = [
+const fields: { name: string; input: string | number | boolean | null; expected: string }[] = [
+  { name: 'true (an added boolean field) is t', input: true, expected: 't' },
+  { name: 'false is f', input: false, expected: 'f' },
+  { name: 'a fraction (an added double field) as JavaScript writes it, which Postgres reads', input: 0.1, expected: '0.1' },
   { name: 'plain ascii', input: 'abc-123', expected: 'abc-123' },
   { name: 'null', input: null, expected: '\\N' },
   { name: 'the text \\N is not NULL', input: '\\N', expected: '\\\\N' },
