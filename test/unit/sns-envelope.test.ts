@@ -6,6 +6,7 @@ import { transform, type Outcome } from '../../processor/transform.js';
 import { BODY_FORMATS, hasUnpairedSurrogate, readBody, type BodyFormat } from '../../processor/sns-envelope.js';
 import type { DeadLetterCode } from '../../lib/records/dead-letter-codes.js';
 import { prng } from '../../cli/sample-logins.js';
+import { interleavedGroups, snsEnvelope } from '../../cli/sqs-traffic.js';
 
 // What SQS_BODY_FORMAT makes of a body, through transform(): the event itself, the event inside an
 // SNS envelope (with the envelope's ids as headers), or a dead letter. The expected results are
@@ -120,6 +121,19 @@ for (const c of cases) {
 test('a SubscriptionConfirmation says what it is', () => {
   const out = run(envelope({ Type: 'SubscriptionConfirmation' }), 'auto');
   assert.ok(out.kind === 'dead' && out.message.includes('SubscriptionConfirmation'));
+});
+
+test('the seed\'s envelopes (cli/sqs-traffic.ts) are read as envelopes, with their ids', () => {
+  const body = snsEnvelope(JSON.stringify(EVENT), ARN, SNS_ID);
+  for (const format of ['sns', 'auto'] as const) {
+    const out = run(Buffer.from(body), format);
+    assert.ok(out.kind === 'clean' && out.record.user_id === EVENT.user_id, format);
+    assert.equal(out.headers, SNS_HEADERS);
+  }
+});
+
+test('interleavedGroups deals messages to groups in turn', () => {
+  assert.equal(interleavedGroups(7, 3), ['group-0', 'group-1', 'group-2', 'group-0', 'group-1', 'group-2', 'group-0']);
 });
 
 test('readBody under raw never looks inside the body', () => {
