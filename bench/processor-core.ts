@@ -11,13 +11,19 @@ import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP } from '../lib/records/headers
 import { userLoginType } from '../lib/records/user-login.js';
 import { frame } from '../lib/records/wire-format.js';
 import { reportResult } from './child-result.js';
+import { BODY_FORMATS } from '../processor/sns-envelope.js';
+import { snsEnvelope } from '../cli/sqs-traffic.js';
+import { oneOf } from '../lib/runtime/config.js';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const RUNS = Number(process.env.BENCH_CORE_RUNS ?? 7);
+// BENCH_BODY_FORMAT: SQS_BODY_FORMAT (raw, sns, auto: the default); with sns every body is wrapped
+// in an SNS envelope, so the figure includes parsing the envelope and then its Message.
+const FORMAT = oneOf(...BODY_FORMATS)(process.env.BENCH_BODY_FORMAT ?? 'auto');
 
 const gen = createSampleLogins(42);
 const inputs: RawInput[] = gen.batch(EVENTS, 0.05).map((s, i) => ({
-  value: Buffer.from(s.body),
+  value: Buffer.from(FORMAT === 'sns' ? snsEnvelope(s.body) : s.body),
   headers: { [HEADER_MESSAGE_ID]: Buffer.from(`id-${i}`), [HEADER_SENT_TIMESTAMP]: Buffer.from(String(Date.now())) },
   timestamp: String(Date.now()),
 }));
@@ -40,7 +46,7 @@ function once(): number {
   let pii = piiForBatch();
   for (let i = 0; i < inputs.length; i++) {
     if (i % BATCH === 0 && i > 0) pii = piiForBatch();
-    const out = transform(inputs[i]!, mask, pii);
+    const out = transform(inputs[i]!, mask, pii, FORMAT);
     if (out.kind === 'clean') sink += frame(1, userLoginType.toBuffer(out.record)).length;
     else sink += out.code.length;
   }
@@ -54,7 +60,7 @@ once(); // warm-up: JIT and caches
 cpuMicros = 0;
 const seconds = Array.from({ length: RUNS }, once).sort((a, b) => a - b);
 const median = seconds[Math.floor(RUNS / 2)]!;
-console.log(`processor core${sealing ? ` with sealing (one context per ${BATCH} events)` : ''}: ${EVENTS} events x ${RUNS} runs on ${cpus()[0]?.model ?? 'unknown CPU'} (one core)`);
+console.log(`processor core, SQS_BODY_FORMAT=${FORMAT}${sealing ? `, with sealing (one context per ${BATCH} events)` : ''}: ${EVENTS} events x ${RUNS} runs on ${cpus()[0]?.model ?? 'unknown CPU'} (one core)`);
 console.log(`  median ${(EVENTS / median).toFixed(0)} events/s, ${((median / EVENTS) * 1e6).toFixed(2)} µs/event (best ${(EVENTS / seconds[0]!).toFixed(0)}, worst ${(EVENTS / seconds[RUNS - 1]!).toFixed(0)} events/s)`);
 if (sink === 0) console.log('(nothing produced)');
 // For bench/run.ts: the median rate, and the CPU per event over all timed runs (steadier than

@@ -59,8 +59,14 @@ export const COMMANDS: readonly Command[] = [
       count: { type: 'string', value: 'N', default: '100', description: 'how many logins to send', parse: wholeNumber(1, 10_000_000) },
       malformed: { type: 'string', value: 'SHARE', default: '0.05', description: 'share of malformed logins, 0 to 1', parse: share },
       seed: { type: 'string', value: 'N', default: '1', description: 'random seed: the same seed sends the same logins', parse: wholeNumber(0, 2 ** 31 - 1) },
+      sns: { type: 'boolean', description: 'wrap each login in an SNS Notification envelope, as SNS delivers to a subscribed queue' },
+      fifo: { type: 'boolean', description: 'send in interleaved message groups (SQS_QUEUE_URL must be a .fifo queue)' },
+      groups: { type: 'string', value: 'N', default: '6', description: 'with --fifo: how many message groups', parse: wholeNumber(1, 100_000) },
     },
-    run: ({ flags }) => seedCommand({ count: flags.count as number, malformedShare: flags.malformed as number, seed: flags.seed as number }, out),
+    run: ({ flags }) => seedCommand({
+      count: flags.count as number, malformedShare: flags.malformed as number, seed: flags.seed as number,
+      sns: flags.sns === true, fifoGroups: flags.fifo === true ? flags.groups as number : undefined,
+    }, out),
   },
   {
     name: 'plan',

@@ -19,7 +19,7 @@ import { createSqsClient } from '../lib/sqs/client.js';
 import { processMetrics } from '../lib/observability/metrics.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
 import { startSqsDepthSampler } from '../lib/sqs/depth.js';
-import { BATCH_OVERHEAD_BYTES, toRawRecord, type RawRecord } from './raw-record.js';
+import { BATCH_OVERHEAD_BYTES, isFifoQueueUrl, receiveAttributes, toRawRecord, type RawRecord } from './raw-record.js';
 import { tooLargeDeadLetter } from './too-large.js';
 
 const SQS_MAX_BATCH = 10;
@@ -48,6 +48,14 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
     }
   });
 
+  // A FIFO queue's order within a message group holds through here without any waiting of our
+  // own: SQS gives out no later message of a group while an earlier one is in flight (received,
+  // not deleted), so each group has at most one batch in this process at a time; that batch's
+  // messages are in group order; raw records keyed by group go to one partition, in order, in
+  // sequential send() calls of one CoalescingSender; and nothing is deleted before all of its
+  // batch is acknowledged. A failed send deletes nothing, so the group comes back from its
+  // earliest message; copies of already-written ones are dropped by the processor.
+  const fifo = isFifoQueueUrl(cfg.queueUrl);
   const sqs = createSqsClient(cfg);
   const sqsOutage = new Outage('sqs', log);
   const metrics = processMetrics();
@@ -66,7 +74,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
       const fit: Message[] = [];
       const items: { topic: string; message: KafkaMessage }[] = [];
       for (const m of messages) {
-        const record: RawRecord = toRawRecord(m);
+        const record: RawRecord = toRawRecord(m, fifo);
         const size = approxRecordBytes(record);
         if (size + BATCH_OVERHEAD_BYTES <= maxRecordBytes) {
           fit.push(m);
@@ -108,9 +116,9 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
       visibilityTimeout: cfg.visibilityTimeoutSeconds,
       // Extends visibility while a batch waits on Kafka, so a slow publish is not delivered twice.
       heartbeatInterval: Math.max(1, Math.floor(cfg.visibilityTimeoutSeconds / 3)),
-      // Only the two attributes toRawRecord reads: asking for 'All' made SQS send, and the SDK
+      // Only the attributes toRawRecord reads: asking for 'All' made SQS send, and the SDK
       // parse, half a dozen more per message, which showed in the connector's CPU per message.
-      messageSystemAttributeNames: ['SentTimestamp', 'ApproximateReceiveCount'],
+      messageSystemAttributeNames: receiveAttributes(fifo),
       shouldDeleteMessages: false,
       handleMessageBatch: handle,
       preReceiveMessageCallback: () => sqsOutage.pause(stopping.signal),
@@ -125,7 +133,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
     return consumer;
   });
   for (const p of pollers) p.start();
-  log.info({ queueUrl: cfg.queueUrl, topic: cfg.rawTopic, pollers: cfg.pollers }, 'connector started');
+  log.info({ queueUrl: cfg.queueUrl, topic: cfg.rawTopic, pollers: cfg.pollers, fifo }, 'connector started');
 
   let stopped: Promise<void> | undefined;
   const ended = deferred();

@@ -1,4 +1,5 @@
 import { integer, loadSettings, oneOf, secretSetting, setting, topicName, type Parsed } from '../lib/runtime/config.js';
+import { BODY_FORMATS } from './sns-envelope.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/runtime/settings.js';
 import { parseHmacKey } from './mask.js';
 import { sealingKeyFrom, sealingSettings } from '../lib/pii/settings.js';
@@ -19,6 +20,7 @@ export const processorSettings = {
   schemaCompatibility: setting('CLEAN_SCHEMA_COMPATIBILITY', 'Compatibility level the processor sets on the clean subject and checks its schema against before it starts (a schema that breaks it stops the processor, naming the field)', 'FULL_TRANSITIVE', oneOf(...COMPATIBILITY_LEVELS)),
   groupId: setting('PROCESSOR_GROUP_ID', 'Consumer group of the processors', 'loginpipe-processor', topicName),
   healthPort: setting('PROCESSOR_HEALTH_PORT', 'Port of the processor\'s /healthz, /readyz and /metrics (0: any free port)', '9402', integer(0, 65_535)),
+  bodyFormat: setting('SQS_BODY_FORMAT', 'What an SQS body is: `raw` (the login event), `sns` (an SNS Notification envelope whose Message is the event) or `auto` (an envelope when it has the shape of one, else the event)', 'auto', oneOf(...BODY_FORMATS)),
   dedupWindow: setting('PROCESSOR_DEDUP_WINDOW', 'Event ids remembered per raw partition: a record repeating one of them (a redelivered SQS message) is dropped; 0 turns this off', '100000', integer(0, 10_000_000)),
   // A fetch returns once it has fetchMinBytes or has waited fetchMaxWaitMs: under a steady stream
   // the wait fills each batch (one transaction) with hundreds of records instead of a handful; a

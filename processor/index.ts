@@ -138,11 +138,13 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     const batchPii = pii.forBatch(); // one HPKE context for the batch's sealed values
     for (const i of plan.write) {
       const m = batch.messages[i]!;
-      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, batchPii, extras);
+      const outcome = transform({ value: m.value, headers: m.headers, timestamp: m.timestamp }, mask, batchPii, cfg.bodyFormat, extras);
       if (outcome.kind === 'clean') {
-        clean.push({ key: outcome.key, value: encode(outcome.record, outcome.extra), timestamp: String(outcome.record.login_time) });
+        clean.push({ key: outcome.key, value: encode(outcome.record, outcome.extra), timestamp: String(outcome.record.login_time), headers: outcome.headers });
       } else {
-        const source = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers: m.headers };
+        // The envelope's ids join the raw record's headers; the value stays the bytes SQS sent.
+        const headers = outcome.headers === undefined ? m.headers : { ...m.headers, ...outcome.headers };
+        const source = { topic, partition, offset: m.offset, key: m.key, value: m.value, headers };
         dead.push(deadLetter(source, outcome.code, outcome.message, outcome.messageId));
         deadCodes.set(outcome.code, (deadCodes.get(outcome.code) ?? 0) + 1);
         log.debug({ topic, partition, offset: m.offset, messageId: outcome.messageId, code: outcome.code }, 'dead-lettered');

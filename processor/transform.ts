@@ -1,11 +1,12 @@
 // One raw-topic record in, one outcome out: a masked clean record, or a dead letter with its
 // reason. Pure: no I/O, so the whole decision is testable from a table.
 import type { UserLogin } from '../lib/records/user-login.js';
-import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP, headerText } from '../lib/records/headers.js';
+import { HEADER_MESSAGE_ID, HEADER_SENT_TIMESTAMP, HEADER_SNS_MESSAGE_ID, HEADER_SNS_TOPIC_ARN, headerText } from '../lib/records/headers.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
 import type { ExtraField, ExtraValues } from '../lib/records/clean-schema.js';
-import { validateLogin } from './validate.js';
 import type { SealedField } from '../lib/pii/hpke.js';
+import { parseJsonBody, validateLogin, validateLoginValue, type Validation } from './validate.js';
+import { hasUnpairedSurrogate, readBody, type BodyFormat } from './sns-envelope.js';
 
 export interface RawInput {
   value: Buffer | null;
@@ -14,10 +15,13 @@ export interface RawInput {
   timestamp: string;
 }
 
+/** Headers the outcome adds to its record: an SNS envelope's ids (sns.message_id, sns.topic_arn). */
+export type OutcomeHeaders = Record<string, string>;
+
 export type Outcome =
   /** `extra`: the values of the fields the clean schema adds, when it adds any. */
-  | { kind: 'clean'; key: string; record: UserLogin; extra?: ExtraValues }
-  | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined };
+  | { kind: 'clean'; key: string; record: UserLogin; extra?: ExtraValues; headers?: OutcomeHeaders }
+  | { kind: 'dead'; code: DeadLetterCode; message: string; messageId: string | undefined; headers?: OutcomeHeaders };
 
 export type Masker = (canonical: string) => string;
 /** Seals a clear value to the recovery key, bound to its field and the event id (lib/pii/hpke.ts BatchSealer). */
@@ -32,8 +36,11 @@ export interface PiiOptions {
 
 export const NO_PII_OPTIONS: PiiOptions = { maskKeyId: null, seal: null };
 
-/** `extras`: the fields the clean schema adds to the built-in ones (CLEAN_SCHEMA_FILE). */
-export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PII_OPTIONS, extras: readonly ExtraField[] = []): Outcome {
+/**
+ * `format` is SQS_BODY_FORMAT: whether a body may be an SNS envelope (processor/sns-envelope.ts);
+ * `extras`: the fields the clean schema adds to the built-in ones (CLEAN_SCHEMA_FILE).
+ */
+export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PII_OPTIONS, format: BodyFormat = 'auto', extras: readonly ExtraField[] = []): Outcome {
   const messageId = headerText(input.headers, HEADER_MESSAGE_ID);
   if (messageId === undefined || messageId === '') {
     return { kind: 'dead', code: 'missing_metadata', message: `header ${HEADER_MESSAGE_ID} is missing: the event has no id to deduplicate by`, messageId };
@@ -45,10 +52,10 @@ export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PI
   if (input.value === null) {
     return { kind: 'dead', code: 'invalid_json', message: 'record has no value', messageId };
   }
-  const v = validateLogin(input.value, extras);
-  if (!v.ok) return { kind: 'dead', code: v.code, message: v.message, messageId };
+  const { v, headers } = readEvent(input.value, format, extras);
+  if (!v.ok) return withHeaders({ kind: 'dead', code: v.code, message: v.message, messageId }, headers);
   const e = v.event;
-  return {
+  return withHeaders({
     kind: 'clean',
     key: e.userId,
     record: {
@@ -65,7 +72,31 @@ export function transform(input: RawInput, mask: Masker, pii: PiiOptions = NO_PI
       mask_key_id: pii.maskKeyId,
     },
     ...(e.extra === undefined ? {} : { extra: e.extra }),
-  };
+  }, headers);
+}
+
+/**
+ * The body's event, validated: the body itself, or the Message of the SNS envelope it is, whose
+ * ids come back as headers for the clean record or the dead letter. Raw bodies are parsed once.
+ */
+function readEvent(body: Buffer, format: BodyFormat, extras: readonly ExtraField[]): { v: Validation; headers?: OutcomeHeaders } {
+  const parsed = parseJsonBody(body);
+  if (!parsed.ok) return { v: parsed };
+  const reading = readBody(parsed.value, format);
+  if (reading.kind === 'event') return { v: validateLoginValue(parsed.value, extras) };
+  if (reading.kind === 'invalid') return { v: { ok: false, code: 'invalid_sns_envelope', message: reading.message } };
+  const { messageId, topicArn, message } = reading.notification;
+  const headers = { [HEADER_SNS_MESSAGE_ID]: messageId, [HEADER_SNS_TOPIC_ARN]: topicArn };
+  // Buffer.from would quietly turn a lone surrogate into U+FFFD; the raw body's rule refuses it.
+  if (hasUnpairedSurrogate(message)) {
+    return { v: { ok: false, code: 'invalid_encoding', message: 'SNS Message: contains an unpaired UTF-16 surrogate (not valid Unicode)' }, headers };
+  }
+  const v = validateLogin(Buffer.from(message, 'utf8'), extras);
+  return { v: v.ok ? v : { ...v, message: `SNS Message: ${v.message}` }, headers };
+}
+
+function withHeaders<T extends Outcome>(outcome: T, headers: OutcomeHeaders | undefined): T {
+  return headers === undefined ? outcome : { ...outcome, headers };
 }
 
 /** Latest login time accepted: the end of year 9999, the last a YYYY-MM-DD date can name. */

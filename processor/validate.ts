@@ -47,7 +47,7 @@ export type Validation =
   | { ok: true; event: LoginEvent }
   | { ok: false; code: DeadLetterCode; field?: string; message: string };
 
-type Failure = Extract<Validation, { ok: false }>;
+export type Failure = Extract<Validation, { ok: false }>;
 
 /** Largest body accepted, in bytes; larger ones are too_large. */
 export const MAX_LOGIN_BODY_BYTES = 1024 * 1024;
@@ -74,6 +74,16 @@ const hasOwn = Object.hasOwn;
 
 /** `extras`: the fields the clean schema adds to the built-in ones (CLEAN_SCHEMA_FILE). */
 export function validateLogin(body: Uint8Array, extras: readonly ExtraField[] = []): Validation {
+  const parsed = parseJsonBody(body);
+  return parsed.ok ? validateLoginValue(parsed.value, extras) : parsed;
+}
+
+/**
+ * Rule 1 up to the JSON text: the body's size, encoding and nesting, then JSON.parse. Split from
+ * the field rules so that an SNS envelope's body is parsed once, whether it turns out to be an
+ * envelope or a login event (processor/sns-envelope.ts).
+ */
+export function parseJsonBody(body: Uint8Array): { ok: true; value: unknown } | Failure {
   if (body.byteLength > MAX_LOGIN_BODY_BYTES) {
     return fail('too_large', undefined, `body is ${body.byteLength} bytes, more than the ${MAX_LOGIN_BODY_BYTES} accepted`);
   }
@@ -95,6 +105,11 @@ export function validateLogin(body: Uint8Array, extras: readonly ExtraField[] = 
     // The SyntaxError's own message quotes the body, so it is not passed on.
     return fail('invalid_json', undefined, err instanceof SyntaxError ? 'body is not valid JSON' : 'body could not be parsed as JSON');
   }
+  return { ok: true, value: parsed };
+}
+
+/** The rules from "an object" on, over a parsed JSON text. */
+export function validateLoginValue(parsed: unknown, extras: readonly ExtraField[] = []): Validation {
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     return fail('not_an_object', undefined, `body is a JSON ${jsonType(parsed)}, not an object`);
   }

@@ -20,6 +20,9 @@ const CONFIG = paths.confFile('sqs.conf');
 
 export const QUEUE = 'login-queue';
 export const DEAD_LETTER_QUEUE = 'login-queue-dlq';
+/** A FIFO queue beside the standard one, for `seed --fifo` (SQS_QUEUE_URL=…/login-queue.fifo). */
+export const FIFO_QUEUE = 'login-queue.fifo';
+export const FIFO_DEAD_LETTER_QUEUE = 'login-queue-dlq.fifo';
 export const queueUrl = (name: string) => `${ENDPOINT}/${ACCOUNT_ID}/${name}`;
 
 /** HOCON; paths are written as JSON strings, which HOCON reads as quoted strings. */
@@ -62,6 +65,20 @@ queues {
     }
   }
   ${DEAD_LETTER_QUEUE} {
+    defaultVisibilityTimeout = 30 seconds
+  }
+  # A FIFO queue's redrive queue must be FIFO too. Names with a dot are quoted HOCON keys.
+  "${FIFO_QUEUE}" {
+    fifo = true
+    contentBasedDeduplication = false
+    defaultVisibilityTimeout = 30 seconds
+    deadLettersQueue {
+      name = "${FIFO_DEAD_LETTER_QUEUE}"
+      maxReceiveCount = 5
+    }
+  }
+  "${FIFO_DEAD_LETTER_QUEUE}" {
+    fifo = true
     defaultVisibilityTimeout = 30 seconds
   }
 }

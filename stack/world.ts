@@ -22,10 +22,13 @@ export interface World {
   cleanup(): Promise<void>;
 }
 
-export async function newWorld(label: string, extraEnv: Record<string, string> = {}): Promise<World> {
+/** `fifo`: the world's queue is a FIFO queue (its name ends in .fifo). */
+export async function newWorld(label: string, extraEnv: Record<string, string> = {}, opts: { fifo?: boolean } = {}): Promise<World> {
   const id = `${label}-${randomUUID().slice(0, 8)}`;
   const safe = id.replace(/[^a-z0-9]/g, '_');
-  const queue = await sqs.send(new CreateQueueCommand({ QueueName: `q-${id}`, Attributes: { VisibilityTimeout: '30' } }));
+  const queue = await sqs.send(new CreateQueueCommand(opts.fifo
+    ? { QueueName: `q-${id}.fifo`, Attributes: { VisibilityTimeout: '30', FifoQueue: 'true' } }
+    : { QueueName: `q-${id}`, Attributes: { VisibilityTimeout: '30' } }));
   const queueUrl = queue.QueueUrl!;
   const hmacKey = randomBytes(32);
   const schema = `t_${safe}`;

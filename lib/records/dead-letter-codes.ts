@@ -13,6 +13,7 @@ export const DEAD_LETTER_CODES = [
   { code: 'contains_nul', description: 'a string field contains the NUL character (U+0000), which Postgres text cannot store' },
   { code: 'invalid_ip', description: 'ip is not an IPv4 dotted quad or an IPv6 address' },
   { code: 'invalid_app_version', description: 'app_version is not one to three dot-separated integers 0-999' },
+  { code: 'invalid_sns_envelope', description: 'the body is an SNS envelope, or must be one (SQS_BODY_FORMAT=sns), but is not a well-formed Notification (Type, MessageId, TopicArn, Message)' },
   { code: 'missing_metadata', description: 'the raw record lacks the sqs.message_id header or a usable timestamp' },
   { code: 'invalid_avro', description: 'the sink could not decode a record from the clean topic' },
   { code: 'rejected_by_database', description: 'Postgres refused the row' },

@@ -1,6 +1,7 @@
 // The Kafka header names the services agree on, and how to read one. The connector writes the
-// sqs.* headers; whoever dead-letters a record adds the error.* and source.* ones; a replayed
-// dead letter carries replay.of. Tools (kcat, `loginpipe tail`, `dlq`) read them by these names.
+// sqs.* headers; the processor adds the sns.* ones when it unwraps an SNS envelope; whoever
+// dead-letters a record adds the error.* and source.* ones; a replayed dead letter carries replay.of.
+// Tools (kcat, `loginpipe tail`, `dlq`) read them by these names.
 
 /** SQS message id: the event's id, used to deduplicate and as the row's primary key. */
 export const HEADER_MESSAGE_ID = 'sqs.message_id';
@@ -8,6 +9,13 @@ export const HEADER_MESSAGE_ID = 'sqs.message_id';
 export const HEADER_SENT_TIMESTAMP = 'sqs.sent_timestamp';
 /** SQS ApproximateReceiveCount when the connector received it. */
 export const HEADER_RECEIVE_COUNT = 'sqs.receive_count';
+/** SQS MessageGroupId, on a record from a FIFO queue (whose raw records are keyed by it). */
+export const HEADER_MESSAGE_GROUP_ID = 'sqs.message_group_id';
+
+/** On a clean record or dead letter whose body was an SNS envelope: SNS's MessageId... */
+export const HEADER_SNS_MESSAGE_ID = 'sns.message_id';
+/** ...and the TopicArn it was published to. The event id stays the SQS message id. */
+export const HEADER_SNS_TOPIC_ARN = 'sns.topic_arn';
 
 /** A dead letter's reason, one of DEAD_LETTER_CODES. */
 export const HEADER_ERROR_CODE = 'error.code';

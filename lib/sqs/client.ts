@@ -1,4 +1,5 @@
 // SQS client construction and the few queue operations the CLI, demo and tests share.
+import { randomUUID } from 'node:crypto';
 import { GetQueueAttributesCommand, SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
 
 export interface SqsConfig {
@@ -41,6 +42,29 @@ export async function sendBodies(sqs: SQSClient, queueUrl: string, bodies: strin
     }
   }
   await Promise.all(Array.from({ length: concurrency }, worker));
+  return ids;
+}
+
+/**
+ * Sends to a FIFO queue, each body in the message group of the same index, with a deduplication
+ * id of its own; returns the message ids in order. One batch at a time: batches sent side by side
+ * could reach SQS out of order, and the order SQS stores within a group is the order it keeps.
+ */
+export async function sendGrouped(sqs: SQSClient, queueUrl: string, bodies: string[], groups: string[], onSent?: (sent: number) => void): Promise<string[]> {
+  if (groups.length !== bodies.length) throw new Error(`${bodies.length} bodies but ${groups.length} message groups`);
+  const ids: string[] = [];
+  for (let start = 0; start < bodies.length; start += 10) {
+    const slice = bodies.slice(start, start + 10);
+    const res = await sqs.send(new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: slice.map((body, i) => ({ Id: String(i), MessageBody: body, MessageGroupId: groups[start + i], MessageDeduplicationId: randomUUID() })),
+    }));
+    if (res.Failed && res.Failed.length > 0) {
+      throw new Error(`SQS refused ${res.Failed.length} of ${slice.length} messages (${res.Failed[0]?.Code}: ${res.Failed[0]?.Message}) on ${queueUrl}`);
+    }
+    for (const ok of res.Successful ?? []) ids[start + Number(ok.Id)] = ok.MessageId ?? '';
+    onSent?.(start + slice.length);
+  }
   return ids;
 }
 

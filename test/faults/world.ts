@@ -14,19 +14,22 @@ export interface FaultWorld extends World {
 }
 
 /** `env` overrides the world's settings, e.g. KAFKA_BROKERS of a test cluster. */
-export async function newFaultWorld(label: string, env: Record<string, string> = {}): Promise<FaultWorld> {
+export async function newFaultWorld(label: string, env: Record<string, string> = {}, opts: { fifo?: boolean } = {}): Promise<FaultWorld> {
   const world = await newWorld(label, {
     SQS_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     ...env,
-  });
+  }, opts);
   // For diagnosing a failure: the services' own debug lines (each dropped or dead-lettered record).
   if (process.env.FAULT_LOG_LEVEL) world.env.LOG_LEVEL = process.env.FAULT_LOG_LEVEL;
   // ...and node flags for the services, e.g. a --require hook that traces what a stuck service does.
   if (process.env.FAULT_NODE_OPTIONS) world.env.NODE_OPTIONS = process.env.FAULT_NODE_OPTIONS;
   let redriveUrl: string | undefined;
   try {
-    const redrive = await sqs.send(new CreateQueueCommand({ QueueName: `q-${world.id}-redrive` }));
+    // A FIFO queue's redrive queue must be a FIFO queue too.
+    const redrive = await sqs.send(new CreateQueueCommand(opts.fifo
+      ? { QueueName: `q-${world.id}-redrive.fifo`, Attributes: { FifoQueue: 'true' } }
+      : { QueueName: `q-${world.id}-redrive` }));
     redriveUrl = redrive.QueueUrl!;
     const attrs = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: redriveUrl, AttributeNames: ['QueueArn'] }));
     const arn = attrs.Attributes?.QueueArn;
