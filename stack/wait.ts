@@ -1,7 +1,7 @@
 // Probes of whether a local service answers. Every probe has its own short timeout so that one
 // hung connection cannot eat a whole wait (waiting itself is lib/runtime/wait-until.ts).
 import { connect } from 'node:net';
-import { Kafka, logLevel } from 'kafkajs';
+import { clusterMetadata } from './kafka-metadata.js';
 
 /** True when a TCP connection to host:port opens within timeoutMs. */
 export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -37,25 +37,18 @@ export async function probe(check: () => Promise<boolean>): Promise<boolean> {
   }
 }
 
-/** A real admin round trip to a broker: an open port alone also answers while it is still loading. */
+/**
+ * A real request answered by a broker that knows its cluster: an open port alone also answers
+ * while it is still loading. The request names no topic, so a leftover topic without a leader
+ * (from a multi-broker test) cannot make a healthy broker look down.
+ */
 export async function kafkaAnswers(broker: string): Promise<boolean> {
   const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
   if (!(await tcpOpen(host, port))) return false;
-  const admin = new Kafka({
-    clientId: 'loginpipe-stack-probe',
-    brokers: [broker],
-    connectionTimeout: 1000,
-    requestTimeout: 3000,
-    retry: { retries: 0 },
-    logLevel: logLevel.NOTHING,
-  }).admin();
   try {
-    await admin.connect();
-    await admin.listTopics();
-    return true;
+    const { brokers, controllerId } = await clusterMetadata(host, port);
+    return brokers.length > 0 && controllerId >= 0;
   } catch {
     return false;
-  } finally {
-    await admin.disconnect().catch(() => undefined);
   }
 }

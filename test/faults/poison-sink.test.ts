@@ -7,6 +7,8 @@ import * as assert from 'uvu/assert';
 import { readWholeTopic } from '../../lib/kafka/topic-reader.js';
 import type { UserLogin } from '../../lib/records/user-login.js';
 import { db, kafka, newWorld, produce, startLoginpipe, waitUntil, type LoginpipeProcess } from '../integration/harness.js';
+import { migrate } from '../../sink/migrate.js';
+import { refuseLocaleXX } from '../integration/refused-rows.js';
 import { cleanMessages, committedOffset, login, oneCleanPartition } from './poison-sink.js';
 
 const poisons: { name: string; change: Partial<UserLogin>; reason: string }[] = [
@@ -78,6 +80,32 @@ test('on SIGTERM the sink commits the batch it wrote, so a restart writes neithe
     assert.is(await rowCount(world.schema), 21);
     assert.is((await readWholeTopic(kafka, world.env.DLQ_TOPIC!)).length, 1, 'still one dead letter');
     assert.is(await sink.stop(), 0);
+    sink = undefined;
+  } finally {
+    if (sink) await sink.stop();
+    await world.cleanup();
+  }
+});
+
+test('a dead letter Kafka will not take stops the sink naming Kafka and the topic, not waited out as a Postgres outage', async () => {
+  const world = await newWorld('poison-dlq-refused');
+  let sink: LoginpipeProcess | undefined;
+  try {
+    // A dead-letter topic that takes no real record: every send to it is refused (MESSAGE_TOO_LARGE),
+    // as it would be without the sink's Write ACL on it.
+    await oneCleanPartition(world, [{ name: 'max.message.bytes', value: '64' }]);
+    await migrate(db, world.schema);
+    await refuseLocaleXX(world.schema);
+    await produce(world.env.CLEAN_TOPIC!, await cleanMessages(world, [login('good'), login('refused', { locale: 'XX' })]));
+    sink = await startLoginpipe('sink', world.env, { TOPIC_PARTITIONS: '1' });
+    const running = sink;
+    const namesKafka = () => running.lines.some((l) => l.includes('Kafka did not take 1 dead letters') && l.includes(world.env.DLQ_TOPIC!));
+    await waitUntil(() => namesKafka() && running.child.exitCode !== null, {
+      timeoutMs: 90_000, what: 'the sink to stop naming Kafka',
+      failIf: () => (running.lines.some((l) => l.includes('Postgres unreachable')) ? `taken for a Postgres outage: ${running.lines.slice(-3).join('\n')}` : undefined),
+    });
+    assert.is(running.child.exitCode, 1);
+    assert.is(await committedOffset(world), '-1', 'nothing committed: the batch comes back once Kafka takes its dead letter');
     sink = undefined;
   } finally {
     if (sink) await sink.stop();

@@ -15,11 +15,12 @@ export function login(eventId: string, change: Partial<UserLogin> = {}): UserLog
   };
 }
 
-/** The world's topics, the clean one with a single partition. */
-export async function oneCleanPartition(world: World): Promise<void> {
+/** The world's topics, the clean one with a single partition; `dlqConfig` replaces the dead-letter topic's settings. */
+export async function oneCleanPartition(world: World, dlqConfig?: { name: string; value: string }[]): Promise<void> {
   const specs = pipelineTopicSpecs({
     rawTopic: world.env.RAW_TOPIC!, cleanTopic: world.env.CLEAN_TOPIC!, dlqTopic: world.env.DLQ_TOPIC!, topicPartitions: 1, replicationFactor: 1,
   });
+  if (dlqConfig) specs[2]!.configEntries = dlqConfig;
   await withAdmin(kafka, (admin) => ensureTopics(admin, specs));
 }
 
