@@ -45,7 +45,7 @@ export function serviceAcls(n: AclNames): AclGrant[] {
     grant('processor', 'transactional-id', n.transactionalIdPrefix, ['Write', 'Describe'],
       `one transactional id per raw partition, \`${n.transactionalIdPrefix}${n.rawTopic}:<partition>\``, 'prefixed'),
     grant('sink', 'topic', n.cleanTopic, ['Read', 'Describe'], 'its input'),
-    grant('sink', 'topic', n.dlqTopic, ['Write', 'Describe'], '`rejected_by_database` and `invalid_avro` dead letters'),
+    grant('sink', 'topic', n.dlqTopic, ['Write', 'Describe'], '`rejected_by_database`, `invalid_avro` and `unstorable_record` dead letters'),
     grant('sink', 'topic', n.rawTopic, ['Describe'], 'the start-up check that all three topics exist'),
     grant('sink', 'group', n.sinkGroup, ['Read', 'Describe'], 'joins the group, commits offsets; reads the committed offset before committing for a batch fetched under an earlier assignment'),
   ];
