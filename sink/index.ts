@@ -232,7 +232,8 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         // next start. The abort only cuts short a wait for Postgres or the registry: those rows
         // stay uncommitted in Kafka and come back on the next start.
         stopping.abort();
-        consumer.pause([{ topic: cfg.cleanTopic }]);
+        // After a crash kafkajs did not recover from, there is no group left to pause.
+        try { consumer.pause([{ topic: cfg.cleanTopic }]); } catch { /* nothing is fetching */ }
         while (handlers.size > 0) {
           await batcher.drain().catch(() => {});
           await Promise.allSettled([...handlers]);
