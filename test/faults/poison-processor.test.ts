@@ -16,8 +16,12 @@ test('a dead-letter topic with a smaller max.message.bytes than the raw topic st
     const raw = specs[0]!.configEntries!.find((e) => e.name === 'max.message.bytes')!.value;
 
     const processor = spawnLoginpipe('processor', world.env);
-    const code = await processor.exited;
-    assert.is(code, 1, 'the processor refuses to run');
+    try {
+      await waitUntil(() => processor.child.exitCode !== null, { timeoutMs: 60_000, what: 'the processor to refuse to start' });
+    } finally {
+      if (processor.child.exitCode === null) await processor.stop();
+    }
+    assert.is(processor.child.exitCode, 1, 'the processor refuses to run');
     // Its last line may come in after the exit.
     await waitUntil(() => processor.lines.some((l) => l.includes('could not start')), { timeoutMs: 5_000, what: 'the processor\'s reason' });
     const fatal = processor.lines.find((l) => l.includes('could not start')) ?? '';

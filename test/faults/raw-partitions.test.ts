@@ -51,7 +51,12 @@ test('after raw partitions are added, redelivered copies land with their first d
 
     // Unplanned: refused at start, naming the setting.
     const refused = spawnLoginpipe('connector', world.env);
-    assert.is(await refused.exited, 1);
+    try {
+      await waitUntil(() => refused.child.exitCode !== null, { timeoutMs: 60_000, what: 'the connector to refuse to start' });
+    } finally {
+      if (refused.child.exitCode === null) await refused.stop();
+    }
+    assert.is(refused.child.exitCode, 1);
     await waitUntil(() => refused.lines.some((l) => l.includes('could not start')), { timeoutMs: 5_000, what: 'the reason' });
     const reason = refused.lines.find((l) => l.includes('could not start'))!;
     assert.ok(reason.includes(`topic ${raw} has 8 partitions, but TOPIC_PARTITIONS`) && reason.includes('RAW_PARTITION_PLAN'), reason);
