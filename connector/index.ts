@@ -6,7 +6,8 @@ import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sd
 import { Consumer } from 'sqs-consumer';
 import type { Message as KafkaMessage, Producer } from 'kafkajs';
 import { atLeastOnceProducerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicMaxMessageBytes, topicPartitionCount, withAdmin } from '../lib/kafka/client.js';
-import { sendPerPartition } from '../lib/kafka/partition-sends.js';
+import { partitionFor, sendPerPartition } from '../lib/kafka/partition-sends.js';
+import { countAt, planMismatch, type PlanStep } from './partition-plan.js';
 import { CoalescingSender } from '../lib/kafka/coalescing-sender.js';
 import { approxRecordBytes } from '../lib/kafka/chunk-by-bytes.js';
 import { Outage } from '../lib/runtime/outage.js';
@@ -20,7 +21,8 @@ import { processMetrics } from '../lib/observability/metrics.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
 import { startSqsDepthSampler } from '../lib/sqs/depth.js';
 import { BATCH_OVERHEAD_BYTES, isFifoQueueUrl, receiveAttributes, toRawRecord, type RawRecord } from './raw-record.js';
-import { tooLargeDeadLetter } from './too-large.js';
+import { moveToRedriveQueue, needsDeadLetter, tooLargeDeadLetter } from './too-large.js';
+import { findRedriveQueueUrl } from '../lib/sqs/redrive-queue.js';
 
 const SQS_MAX_BATCH = 10;
 
@@ -28,13 +30,16 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   log = log.child({ service: 'connector' });
   const kafka = createKafka(cfg, log, 'connector');
   // The raw topic's real limit, not the one we would have set: an operator may have changed it.
-  // Partition counts are read once: partitions an operator adds later are used after a restart.
+  // Partition counts are read once; where a raw record goes is the partition plan's to say.
   const { maxRecordBytes, partitions } = await withAdmin(kafka, async (admin) => {
     await ensureTopics(admin, pipelineTopicSpecs(cfg));
     const partitions = new Map<string, number>();
     for (const topic of [cfg.rawTopic, cfg.dlqTopic]) partitions.set(topic, await topicPartitionCount(admin, topic));
     return { maxRecordBytes: await topicMaxMessageBytes(admin, cfg.rawTopic), partitions };
   });
+  const plan: PlanStep[] = cfg.partitionPlan ?? [{ count: cfg.topicPartitions, fromMs: Number.NEGATIVE_INFINITY }];
+  const mismatch = planMismatch(plan, cfg.rawTopic, partitions.get(cfg.rawTopic)!, cfg.partitionPlan ? 'RAW_PARTITION_PLAN' : 'TOPIC_PARTITIONS (RAW_PARTITION_PLAN is not set)');
+  if (mismatch !== undefined) throw new PipelineError('raw_partitions_unplanned', mismatch, { context: { topic: cfg.rawTopic } });
 
   const producer: Producer = kafka.producer(atLeastOnceProducerOptions());
   await producer.connect();
@@ -67,34 +72,65 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   let idle: (() => void) | undefined;
   let published = 0;
 
+  // Looked up at the first too-large message, not at start: most runs never meet one.
+  let redriveLookup: Promise<string | undefined> | undefined;
+  const redriveQueue = () => {
+    redriveLookup ??= findRedriveQueueUrl(sqs, cfg.queueUrl).catch((err: unknown) => {
+      redriveLookup = undefined;
+      throw new PipelineError('sqs_redrive_lookup_failed', `could not read the redrive policy: ${errorMessage(err)}`, { retriable: true, context: { queueUrl: cfg.queueUrl }, cause: err });
+    });
+    return redriveLookup;
+  };
+
+  /** Too-large messages whose dead letters Kafka acknowledged, to their redrive queue (if any). */
+  async function moveTooLarge(tooLargeMessages: Message[]): Promise<void> {
+    if (tooLargeMessages.length === 0) return;
+    const redriveUrl = await redriveQueue();
+    if (redriveUrl === undefined) return;
+    for (const m of tooLargeMessages) {
+      try {
+        await moveToRedriveQueue(sqs, cfg.queueUrl, redriveUrl, m);
+        log.info({ queueUrl: cfg.queueUrl, messageId: m.MessageId, redriveQueueUrl: redriveUrl }, 'too-large message moved to the redrive queue');
+      } catch (err) {
+        // It comes back after its visibility timeout and is dead-lettered and moved again.
+        log.warn({ err: errorMessage(err), queueUrl: cfg.queueUrl, messageId: m.MessageId, redriveQueueUrl: redriveUrl }, 'could not move a too-large message to the redrive queue (needs sqs:SendMessage there)');
+      }
+    }
+  }
+
   async function handle(messages: Message[]): Promise<Message[]> {
     inFlight++;
     metrics.connectorReceived.inc(messages.length);
     try {
       const fit: Message[] = [];
+      const tooLargeMessages: Message[] = [];
       const items: { topic: string; message: KafkaMessage }[] = [];
       for (const m of messages) {
         const record: RawRecord = toRawRecord(m, fifo);
         const size = approxRecordBytes(record);
         if (size + BATCH_OVERHEAD_BYTES <= maxRecordBytes) {
           fit.push(m);
-          items.push({ topic: cfg.rawTopic, message: record });
+          // Placed here, by the plan, not by the producer over the topic's current count.
+          const sent = record.timestamp === undefined ? undefined : Number(record.timestamp);
+          items.push({ topic: cfg.rawTopic, message: { ...record, partition: partitionFor(cfg.rawTopic, record, countAt(plan, sent)) } });
         } else {
-          // Cannot go to Kafka byte for byte. It stays in SQS (its redrive queue keeps the body
-          // intact) and the dead-letter topic says why, so it is counted and found.
-          log.warn({ queueUrl: cfg.queueUrl, messageId: m.MessageId, bytes: size, limit: maxRecordBytes }, 'message too large for the raw topic; left in SQS for its redrive queue');
-          items.push({ topic: cfg.dlqTopic, message: tooLargeDeadLetter(record, size, maxRecordBytes, cfg.rawTopic) });
+          // Cannot go to Kafka byte for byte. The body stays in SQS (connector/too-large.ts) and
+          // the dead-letter topic says why, once, so it is counted and found.
+          const redriveUrl = await redriveQueue();
+          tooLargeMessages.push(m);
+          if (!needsDeadLetter(m, redriveUrl)) continue;
+          log.warn({ queueUrl: cfg.queueUrl, messageId: m.MessageId, bytes: size, limit: maxRecordBytes, redriveQueueUrl: redriveUrl }, 'message too large for the raw topic; dead-lettered, its body kept in SQS');
+          items.push({ topic: cfg.dlqTopic, message: tooLargeDeadLetter(record, size, maxRecordBytes, cfg.rawTopic, redriveUrl) });
         }
       }
       await sender.submit(items);
       published += fit.length;
       metrics.connectorPublished.inc(fit.length);
-      const tooLarge = messages.length - fit.length;
-      if (tooLarge > 0) {
-        metrics.connectorTooLarge.inc(tooLarge);
-        metrics.deadLetters.inc({ code: 'too_large' }, tooLarge);
-      }
+      if (tooLargeMessages.length > 0) metrics.connectorTooLarge.inc(tooLargeMessages.length);
+      const deadLettered = items.length - fit.length;
+      if (deadLettered > 0) metrics.deadLetters.inc({ code: 'too_large' }, deadLettered);
       metrics.connectorDeleted.inc(await deleteFromQueue(sqs, cfg.queueUrl, fit, log));
+      await moveTooLarge(tooLargeMessages);
       // sqs-consumer deletes nothing itself (shouldDeleteMessages: false); the list is informational.
       return fit;
     } catch (err) {

@@ -6,7 +6,7 @@
 // topic holds each event once.
 import type { Admin, EachBatchPayload, Message } from 'kafkajs';
 import { sendPerPartition } from '../lib/kafka/partition-sends.js';
-import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka/client.js';
+import { consumerOptions, createKafka, ensureTopics, pipelineTopicSpecs, producerOptions, topicMaxMessageBytes, topicPartitionCount, watchConsumer, withAdmin, MAX_RAW_RECORD_BYTES } from '../lib/kafka/client.js';
 import { SchemaRegistry, isTransientRegistryError, registryOptionsFrom } from '../lib/registry/client.js';
 import { Outage } from '../lib/runtime/outage.js';
 import { createUserLoginEncoder, subjectFor } from '../lib/records/user-login.js';
@@ -29,6 +29,7 @@ import { processMetrics } from '../lib/observability/metrics.js';
 import { processorSummary } from '../lib/observability/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
 import type { DeadLetterCode } from '../lib/records/dead-letter-codes.js';
+import { checkDeadLetterLimit } from './topic-limits.js';
 
 export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise<Service> {
   log = log.child({ service: 'processor' });
@@ -41,6 +42,10 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
   // lib/kafka/partition-sends.ts), and the transaction would then commit without those records.
   const outputPartitions = await withAdmin(kafka, async (admin) => {
     await ensureTopics(admin, pipelineTopicSpecs(cfg));
+    const tooSmall = checkDeadLetterLimit({
+      rawTopic: cfg.rawTopic, rawLimit: await topicMaxMessageBytes(admin, cfg.rawTopic), dlqTopic: cfg.dlqTopic, dlqLimit: await topicMaxMessageBytes(admin, cfg.dlqTopic),
+    });
+    if (tooSmall) throw tooSmall;
     return { clean: await topicPartitionCount(admin, cfg.cleanTopic), dlq: await topicPartitionCount(admin, cfg.dlqTopic) };
   });
   // A registry that is not up yet is waited for, as any outage is: it is no reason to exit.

@@ -20,6 +20,8 @@ import { Batcher } from './batcher.js';
 import { createWriter } from './writer.js';
 import { toRow, withExtraValues, type UserLoginRow } from './rows.js';
 import { extraColumns } from './extra-columns.js';
+import { unstorableReason } from './row-check.js';
+import { DeadLetterSendError } from './dead-letter-send-error.js';
 import { processMetrics } from '../lib/observability/metrics.js';
 import { sinkSummary } from '../lib/observability/stop-summary.js';
 import { startKafkaSampler } from '../lib/kafka/sampler.js';
@@ -66,6 +68,13 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   await producer.connect();
   const deadLetters = new CoalescingSender<Message>((messages) => sendPerPartition(producer, cfg.dlqTopic, messages, dlqPartitions));
 
+  // A failed send carries no SQLSTATE: unnamed, the Postgres outage around writeBatch would take
+  // it for a lost connection and wait it out for ever. Named, it says what to fix (e.g. the sink's
+  // Write ACL on the dead-letter topic), and the batch goes back to kafkajs uncommitted.
+  const sendDeadLetters = (messages: Message[]) => deadLetters.submit(messages).catch((err: unknown) => {
+    throw new DeadLetterSendError(cfg.dlqTopic, messages.length, err);
+  });
+
   const stopping = new AbortController();
   const dbOutage = new Outage('postgres', log);
 
@@ -74,7 +83,8 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
   // neither is. Resumed on every way out, success or not: a topic left paused is never fetched again.
   let pausedBy = 0;
   const pauseInput = () => { if (pausedBy++ === 0) consumer.pause([{ topic: cfg.cleanTopic }]); };
-  const resumeInput = () => { if (--pausedBy === 0) consumer.resume([{ topic: cfg.cleanTopic }]); };
+  // Once stopping, the topic stays paused: the end of an outage must not fetch anything new.
+  const resumeInput = () => { if (--pausedBy === 0 && !stopping.signal.aborted) consumer.resume([{ topic: cfg.cleanTopic }]); };
 
   const batcher = new Batcher<Item>({
     maxSize: cfg.batchSize,
@@ -84,7 +94,8 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     // Retry until Postgres is back: an outage must hold offsets, never skip rows. While it is
     // away, fetching stops: what is in hand waits, nothing more piles up.
     flush: (items) => dbOutage.ride(() => writeBatch(items), {
-      isTransient: isTransientDbError, signal: stopping.signal, onFirstFailure: pauseInput, onEnd: resumeInput,
+      isTransient: (err) => !(err instanceof DeadLetterSendError) && isTransientDbError(err),
+      signal: stopping.signal, onFirstFailure: pauseInput, onEnd: resumeInput,
     }),
   });
 
@@ -100,7 +111,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     metrics.sinkRows.inc({ result: 'duplicate' }, result.duplicates);
     metrics.sinkRowsOutsidePartitions.inc(result.insertedItems.filter((i) => !upkeep.covers(i.row.create_date)).length);
     if (result.rejected.length === 0) return;
-    await deadLetters.submit(result.rejected.map(({ item, error }) => {
+    await sendDeadLetters(result.rejected.map(({ item, error }) => {
       log.warn({ ...where(item.source), messageId: item.row.event_id, sqlstate: (error as { code?: string }).code }, 'row rejected by the database; dead-lettered');
       return deadLetter(item.source, 'rejected_by_database', `Postgres refused the row: ${error.message}`, item.row.event_id);
     }));
@@ -113,9 +124,10 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
    * id the registry does not know, bytes that are not the schema's) is a dead letter; a registry
    * that does not answer is an outage, waited out like Postgres's, never a dead letter.
    */
-  async function toItems(batch: EachBatchPayload['batch']): Promise<{ items: Item[]; dead: Message[] }> {
+  async function toItems(batch: EachBatchPayload['batch']): Promise<{ items: Item[]; dead: Message[]; deadCodes: Record<'invalid_avro' | 'unstorable_record', number> }> {
     const items: Item[] = [];
     const dead: Message[] = [];
+    const deadCodes = { invalid_avro: 0, unstorable_record: 0 };
     for (const m of batch.messages) {
       const source = sourceOf(batch.topic, batch.partition, m);
       let record;
@@ -127,36 +139,59 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
         const messageId = headerText(m.headers, HEADER_MESSAGE_ID);
         log.warn({ ...where(source), messageId, err: errorMessage(err) }, 'clean record cannot be decoded; dead-lettered');
         dead.push(deadLetter(source, 'invalid_avro', `not a loginpipe clean record: ${errorMessage(err)}`, messageId));
+        deadCodes.invalid_avro++;
+        continue;
+      }
+      // Outside the decode `try` a throw would reach kafkajs, which stops the sink on it, and it
+      // would meet the same record after every restart: a record that cannot be a row is a dead
+      // letter like one that cannot be decoded, and the records around it land.
+      const unstorable = unstorableReason(record);
+      if (unstorable !== undefined) {
+        log.warn({ ...where(source), messageId: headerText(m.headers, HEADER_MESSAGE_ID), reason: unstorable }, 'clean record cannot be a row; dead-lettered');
+        dead.push(deadLetter(source, 'unstorable_record', `user_logins cannot hold this record: ${unstorable}`, headerText(m.headers, HEADER_MESSAGE_ID)));
+        deadCodes.unstorable_record++;
         continue;
       }
       items.push({ row: extras.length === 0 ? toRow(record) : withExtraValues(toRow(record), record, extras), source, sentAt: record.login_time });
     }
-    return { items, dead };
+    return { items, dead, deadCodes };
   }
 
   const decodeBatch = (batch: EachBatchPayload['batch']) => registryOutage.ride(() => toItems(batch), {
     isTransient: isTransientRegistryError, signal: stopping.signal, onFirstFailure: pauseInput, onEnd: resumeInput,
   });
 
+  // Batch handlers running now: stop() waits for them, so each commits what it wrote.
+  const handlers = new Set<Promise<void>>();
+
   async function processBatch(payload: EachBatchPayload): Promise<void> {
+    const handled = processBatchOnce(payload);
+    handlers.add(handled);
     try {
-      await processBatchOnce(payload);
+      await handled;
     } catch (err) {
+      // Stopping cut a Postgres or registry wait short: the batch stays uncommitted and comes back
+      // on the next start. Thrown, it would read to kafkajs as a crash.
+      if (stopping.signal.aborted) return;
       // A sink that was away (frozen past its session timeout) has its offset commit refused as
       // UNKNOWN_MEMBER_ID or ILLEGAL_GENERATION: kafkajs must see that error itself to rejoin.
       throw groupRebalanceCause(err) ?? err;
+    } finally {
+      handlers.delete(handled);
     }
   }
 
   async function processBatchOnce({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
-    if (batch.messages.length === 0 || !isRunning() || isStale()) return;
+    if (batch.messages.length === 0 || !isRunning() || isStale() || stopping.signal.aborted) return;
     const fetchedUnder = offsetGuard.current;
     // Waiting on a batch (or on Postgres coming back) must not cost the group membership.
     const beat = setInterval(() => { heartbeat().catch(() => {}); }, HEARTBEAT_MS);
     try {
-      const { items, dead } = await decodeBatch(batch);
+      const { items, dead, deadCodes } = await decodeBatch(batch);
       await Promise.all([
-        deadLetters.submit(dead).then(() => metrics.deadLetters.inc({ code: 'invalid_avro' }, dead.length)),
+        sendDeadLetters(dead).then(() => {
+          for (const [code, n] of Object.entries(deadCodes)) if (n > 0) metrics.deadLetters.inc({ code }, n);
+        }),
         batcher.add(items),
       ]);
     } finally {
@@ -199,13 +234,20 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     ready: () => inGroup() && !dbOutage.active && !registryOutage.active,
     stop() {
       stopped ??= (async () => {
-        // Batches in flight finish (their flush is due within SINK_BATCH_WAIT_MS) and commit.
-        // The abort only cuts short a retry loop waiting out a Postgres outage: those rows stay
-        // uncommitted in Kafka and come back on the next start.
+        // Batches in flight finish (their flush is cut now, not at SINK_BATCH_WAIT_MS) and commit,
+        // before the consumer disconnects: kafkajs's commitOffsets does nothing once disconnect()
+        // began, and rows already in Postgres would come back, with their dead letters, on the
+        // next start. The abort only cuts short a wait for Postgres or the registry: those rows
+        // stay uncommitted in Kafka and come back on the next start.
         stopping.abort();
-        const disconnecting = consumer.disconnect();
+        // After a crash kafkajs did not recover from, there is no group left to pause.
+        try { consumer.pause([{ topic: cfg.cleanTopic }]); } catch { /* nothing is fetching */ }
+        while (handlers.size > 0) {
+          await batcher.drain().catch(() => {});
+          await Promise.allSettled([...handlers]);
+        }
         await batcher.drain().catch(() => {});
-        await disconnecting;
+        await consumer.disconnect();
         await kafkaSampler.stop();
         await upkeep.stop();
         await Promise.allSettled([producer.disconnect(), admin.disconnect()]);

@@ -3,6 +3,7 @@
 import { connect } from 'node:net';
 import { Kafka, logLevel } from 'kafkajs';
 import type { ConnectionOptions } from 'node:tls';
+import { clusterMetadata } from './kafka-metadata.js';
 
 /** True when a TCP connection to host:port opens within timeoutMs. */
 export function tcpOpen(host: string, port: number, timeoutMs = 1000): Promise<boolean> {
@@ -39,16 +40,29 @@ export async function probe(check: () => Promise<boolean>): Promise<boolean> {
 }
 
 /**
- * A real admin round trip to a broker: an open port alone also answers while it is still loading.
- * `ssl`: TLS options for a listener that wants them (a client certificate for one that requires it).
+ * A real request answered by a broker that knows its cluster: an open port alone also answers
+ * while it is still loading. The request names no topic, so a leftover topic without a leader
+ * (from a multi-broker test) cannot make a healthy broker look down.
+ * `ssl`: TLS options for a listener that wants them (a client certificate for one that requires
+ * it); kafkajs's admin speaks TLS, and its describeCluster names no topic either.
  */
 export async function kafkaAnswers(broker: string, ssl?: ConnectionOptions): Promise<boolean> {
   const [host, port] = [broker.slice(0, broker.lastIndexOf(':')), Number(broker.slice(broker.lastIndexOf(':') + 1))];
   if (!(await tcpOpen(host, port))) return false;
+  if (ssl !== undefined) return tlsClusterAnswers(broker, ssl);
+  try {
+    const { brokers, controllerId } = await clusterMetadata(host, port);
+    return brokers.length > 0 && controllerId >= 0;
+  } catch {
+    return false;
+  }
+}
+
+async function tlsClusterAnswers(broker: string, ssl: ConnectionOptions): Promise<boolean> {
   const admin = new Kafka({
     clientId: 'loginpipe-stack-probe',
     brokers: [broker],
-    ...(ssl === undefined ? {} : { ssl }),
+    ssl,
     connectionTimeout: 1000,
     requestTimeout: 3000,
     retry: { retries: 0 },
@@ -56,8 +70,8 @@ export async function kafkaAnswers(broker: string, ssl?: ConnectionOptions): Pro
   }).admin();
   try {
     await admin.connect();
-    await admin.listTopics();
-    return true;
+    const { brokers, controller } = await admin.describeCluster();
+    return brokers.length > 0 && controller !== null;
   } catch {
     return false;
   } finally {

@@ -30,6 +30,11 @@ function metadataFor(partitions: number): PartitionerArgs['partitionMetadata'] {
   return metadata;
 }
 
+/** The partition the Java client (and kafkajs's DefaultPartitioner) would choose for this key among `partitions`. */
+export function partitionFor(topic: string, message: Message, partitions: number): number {
+  return partitioner({ topic, partitionMetadata: metadataFor(partitions), message });
+}
+
 /**
  * Messages grouped by the partition the Java client (and kafkajs's DefaultPartitioner) would
  * choose for their key, in their original order within each partition. A message that names its

@@ -57,7 +57,7 @@ export function createMetrics(registry: Registry = new Registry()) {
     }),
     connectorTooLarge: new Counter({
       name: 'loginpipe_connector_too_large_total',
-      help: 'SQS messages too large for the raw topic: dead-lettered as too_large and left in SQS for its redrive queue',
+      help: 'SQS messages too large for the raw topic, on each receive: dead-lettered as too_large (once) and moved to the redrive queue, or left in SQS when there is none',
       registers,
     }),
 

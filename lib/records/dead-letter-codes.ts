@@ -16,8 +16,9 @@ export const DEAD_LETTER_CODES = [
   { code: 'invalid_sns_envelope', description: 'the body is an SNS envelope, or must be one (SQS_BODY_FORMAT=sns), but is not a well-formed Notification (Type, MessageId, TopicArn, Message)' },
   { code: 'missing_metadata', description: 'the raw record lacks the sqs.message_id header or a usable timestamp' },
   { code: 'invalid_avro', description: 'the sink could not decode a record from the clean topic' },
+  { code: 'unstorable_record', description: 'the sink decoded a clean record that user_logins cannot hold: an empty event_id, a value longer than its column, a NUL character, an app_version that is not a version, or a login_time before year 1 (written by another producer or an older processor)' },
   { code: 'rejected_by_database', description: 'Postgres refused the row' },
-  { code: 'too_large', description: 'the body is larger than the pipeline accepts (1 MiB), or than the raw topic\'s max.message.bytes: then the dead letter has no value and the message stays in SQS for its redrive queue' },
+  { code: 'too_large', description: 'the body is larger than the pipeline accepts (1 MiB), or than the raw topic\'s max.message.bytes: then the dead letter has no value, is written once, and the message is moved to its queue\'s redrive queue (left in the queue when it has none)' },
 ] as const satisfies readonly { code: string; description: string }[];
 
 export type DeadLetterCode = (typeof DEAD_LETTER_CODES)[number]['code'];

@@ -32,9 +32,9 @@ for (const names of [DEFAULTS, CUSTOM]) {
     { service: 'connector', type: 'topic', name: names.rawTopic, expected: ['Describe', 'DescribeConfigs', 'Write'] },
     { service: 'connector', type: 'topic', name: names.cleanTopic, expected: ['Describe'] },
     { service: 'connector', type: 'topic', name: names.dlqTopic, expected: ['Describe', 'Write'] },
-    { service: 'processor', type: 'topic', name: names.rawTopic, expected: ['Describe', 'Read'] },
+    { service: 'processor', type: 'topic', name: names.rawTopic, expected: ['Describe', 'DescribeConfigs', 'Read'] },
     { service: 'processor', type: 'topic', name: names.cleanTopic, expected: ['Describe', 'Write'] },
-    { service: 'processor', type: 'topic', name: names.dlqTopic, expected: ['Describe', 'Write'] },
+    { service: 'processor', type: 'topic', name: names.dlqTopic, expected: ['Describe', 'DescribeConfigs', 'Write'] },
     { service: 'processor', type: 'group', name: names.processorGroup, expected: ['Describe', 'Read'] },
     { service: 'processor', type: 'group', name: names.sinkGroup, expected: [] },
     { service: 'processor', type: 'transactional-id', name: `${names.processorGroup}:${names.rawTopic}:`, expected: ['Describe', 'Write'] },
@@ -61,7 +61,7 @@ for (const names of [DEFAULTS, CUSTOM]) {
     assert.is(entries.length, g.reduce((n, x) => n + x.operations.length, 0));
     assert.ok(entries.every((e) => e.host === '*'));
     assert.is(entries.filter((e) => e.resourcePatternType === ResourcePatternTypes.PREFIXED).length, 2);
-    assert.is(entries.filter((e) => e.operation === AclOperationTypes.DESCRIBE_CONFIGS).length, 1);
+    assert.is(entries.filter((e) => e.operation === AclOperationTypes.DESCRIBE_CONFIGS).length, 3);
   });
 }
 

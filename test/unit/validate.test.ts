@@ -392,7 +392,7 @@ test('hostile bodies near the size limit are decided quickly', () => {
 test('the dead-letter codes are exactly the documented list', () => {
   const expected = [
     'invalid_encoding', 'invalid_json', 'not_an_object', 'missing_field', 'invalid_type', 'empty_value', 'too_long',
-    'contains_nul', 'invalid_ip', 'invalid_app_version', 'invalid_sns_envelope', 'missing_metadata', 'invalid_avro', 'rejected_by_database', 'too_large',
+    'contains_nul', 'invalid_ip', 'invalid_app_version', 'invalid_sns_envelope', 'missing_metadata', 'invalid_avro', 'unstorable_record', 'rejected_by_database', 'too_large',
   ];
   assert.equal(DEAD_LETTER_CODES.map((c) => c.code), expected);
 });
