@@ -204,8 +204,11 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     setAside.set(partition, { resume, timer });
   }
 
+  let stopRequested = false;
+  const runOptions = { autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch };
   const inGroup = watchConsumer(consumer, log, {
     fatal: ended.reject,
+    restart: async () => { if (!stopRequested) { await consumer.connect(); await consumer.run(runOptions); } },
     // A new assignment: every partition is claimed afresh (its producer registered, which fences
     // whoever had it) and rebuilt from the committed offset on first use; what this instance
     // remembered may be stale for partitions it lost and got back.
@@ -216,7 +219,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     },
   });
 
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
+  await consumer.run(runOptions);
   log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId), maskKeyId: pii.maskKeyId, sealing: pii.sealing }, 'processor started');
 
   let stopping: Promise<void> | undefined;
@@ -226,6 +229,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     ready: inGroup,
     stop() {
       stopping ??= (async () => {
+        stopRequested = true;
         // disconnect() lets the batch in progress finish and commit before leaving the group.
         await consumer.disconnect();
         for (const [, aside] of setAside) clearTimeout(aside.timer);
