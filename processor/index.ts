@@ -62,6 +62,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
   const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, {
     maxBytesPerPartition: Math.max(cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
+    maxBytes: Math.max(cfg.fetchTotalBytes, cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
     // Each batch is a transaction, whose fixed cost (markers, offset commit) is paid per batch:
     // waiting a little for more bytes makes a steady stream's transactions big (see config.ts).
     minBytes: cfg.fetchMinBytes,

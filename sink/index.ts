@@ -166,7 +166,7 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     resolveOffset(last);
   }
 
-  const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs));
+  const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, { maxBytesPerPartition: cfg.fetchMaxBytes, maxBytes: cfg.fetchTotalBytes }));
   const admin = kafka.admin();
   await admin.connect();
   const offsetGuard = new OffsetGuard(admin, cfg.groupId, cfg.cleanTopic);
