@@ -13,6 +13,8 @@
 //   BENCH_POLLERS       SQS_POLLERS values of the pollers step (default 1,4,16)
 //   BENCH_MEMORY_SQS_PORT  port of the in-memory ElasticMQ the memory step starts (default 9325)
 //   BENCH_SERVICE_ENV   settings given to every loginpipe service, e.g. "SINK_BATCH_SIZE=5000,SQS_POLLERS=8"
+//   BENCH_SERVICE_HEAP_MIB  --max-old-space-size of every loginpipe service (default 128, as
+//                       deploy/kubernetes/base gives each in NODE_OPTIONS; "none": Node's default)
 //   BENCH_CPU_PROF_DIR  if set, every loginpipe process writes a `node --cpu-prof` profile there
 //                       (read one with `node dist/bench/profile-summary.js <file>`)
 import { spawn } from 'node:child_process';
@@ -69,7 +71,10 @@ const TIMEOUT_MS = 10 * 60_000;
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 /** A fresh world; with BENCH_CPU_PROF_DIR its services profile themselves. */
 const SERVICE_ENV = Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]));
-const freshWorld = (label: string) => newWorld(label, { ...SERVICE_ENV, ...(PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) });
+// The V8 heap as the manifests size it, so that peak RSS is what a pod would see.
+const HEAP_MIB = process.env.BENCH_SERVICE_HEAP_MIB ?? '128';
+const HEAP_ENV: Record<string, string> = HEAP_MIB === 'none' ? {} : { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` };
+const freshWorld = (label: string) => newWorld(label, { ...HEAP_ENV, ...SERVICE_ENV, ...(PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) });
 const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
 const rows = new Map<string, Row>();
 const gen = createSampleLogins(20_261_202);
@@ -630,7 +635,7 @@ try {
   const cpu = cpus();
   console.log(`\nloginpipe benchmark, ${began.toISOString()}: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
     `everything on this one machine; ${N.toLocaleString('en-US')} events per step (${MALFORMED * 100} % malformed), ${ROUNDS} rounds; ` +
-    `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}\n`);
+    `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}; services' V8 old space ${HEAP_MIB === 'none' ? "Node's default" : `${HEAP_MIB} MiB`}\n`);
   console.log(renderTargets(TARGETS, figures, ROUNDS));
   console.log('\nEvery step, beside its ceiling:\n');
   console.log(renderTable([...rows.values()]));
