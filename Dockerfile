@@ -17,6 +17,11 @@ RUN npx tsc -p .
 # Runtime stage: production dependencies, the compiled code, schemas and SQL.
 FROM node:24-bookworm-slim
 ENV NODE_ENV=production
+# The V8 heap sized for a container, not for the machine (Node's default old space follows the
+# host's memory, up to 4 GiB, so a heap could grow with a backlog until the pod was OOM-killed). This is
+# for `run`, all three services in one process; the Kubernetes manifests give each service its own
+# (docs/operations.md#memory).
+ENV NODE_OPTIONS="--max-old-space-size=256"
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force

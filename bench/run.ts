@@ -4,14 +4,18 @@
 //
 //   BENCH_EVENTS        events per step (default 20000)
 //   BENCH_ROUNDS        rounds (default 3)
-//   BENCH_STEPS         comma-separated subset of: core,sink,processor,connector,e2e,memory,pollers,trickle,growth
+//   BENCH_STEPS         comma-separated subset of: core,sink,processor,connector,e2e,memory,pollers,trickle,backlog,growth
 //                       (growth runs once, after the rounds: see bench/growth.ts and its BENCH_GROWTH_* settings)
+//   BENCH_BACKLOG       events waiting in the backlog step (default 200000); it also drains
+//                       BENCH_BIG_BODIES (default 200) SQS bodies of 1 MiB each
 //   BENCH_SEALING       off,on (default): the sink and processor steps run once per value, with
 //                       sealing to a recovery key off and on (the processor on the same raw topic)
 //   BENCH_SQS_DELAY_MS  delay the proxy adds to every SQS call in the pollers step (default 30)
 //   BENCH_POLLERS       SQS_POLLERS values of the pollers step (default 1,4,16)
 //   BENCH_MEMORY_SQS_PORT  port of the in-memory ElasticMQ the memory step starts (default 9325)
 //   BENCH_SERVICE_ENV   settings given to every loginpipe service, e.g. "SINK_BATCH_SIZE=5000,SQS_POLLERS=8"
+//   BENCH_SERVICE_HEAP_MIB  --max-old-space-size of every loginpipe service (default 128, as
+//                       deploy/kubernetes/base gives each in NODE_OPTIONS; "none": Node's default)
 //   BENCH_CPU_PROF_DIR  if set, every loginpipe process writes a `node --cpu-prof` profile there
 //                       (read one with `node dist/bench/profile-summary.js <file>`)
 import { spawn } from 'node:child_process';
@@ -20,7 +24,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { CreateQueueCommand, DeleteQueueCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import type { Message } from 'kafkajs';
 import pgCopy from 'pg-copy-streams';
 import { stackUp } from '../stack/stack.js';
@@ -56,10 +60,12 @@ import type { PiiOptions } from '../processor/transform.js';
 
 const N = Number(process.env.BENCH_EVENTS ?? 20_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-const STEPS = (process.env.BENCH_STEPS ?? 'core,sink,processor,connector,e2e,memory,pollers,trickle,growth').split(',').map((s) => s.trim());
+const STEPS = (process.env.BENCH_STEPS ?? 'core,sink,processor,connector,e2e,memory,pollers,trickle,backlog,growth').split(',').map((s) => s.trim());
 const DELAY_MS = Number(process.env.BENCH_SQS_DELAY_MS ?? 30);
 const POLLERS = (process.env.BENCH_POLLERS ?? '1,4,16').split(',').map(Number);
 const SEALING = (process.env.BENCH_SEALING ?? 'off,on').split(',').map((s) => s.trim()).filter((s): s is 'off' | 'on' => s === 'off' || s === 'on');
+const BACKLOG = Number(process.env.BENCH_BACKLOG ?? 200_000);
+const BIG_BODIES = Number(process.env.BENCH_BIG_BODIES ?? 200);
 const MALFORMED = 0.05;
 const CEILING_POLLERS = 4;
 const TIMEOUT_MS = 10 * 60_000;
@@ -67,7 +73,10 @@ const TIMEOUT_MS = 10 * 60_000;
 const PROFILE_DIR = process.env.BENCH_CPU_PROF_DIR;
 /** A fresh world; with BENCH_CPU_PROF_DIR its services profile themselves. */
 const SERVICE_ENV = Object.fromEntries((process.env.BENCH_SERVICE_ENV ?? '').split(',').filter((kv) => kv.includes('=')).map((kv) => [kv.slice(0, kv.indexOf('=')).trim(), kv.slice(kv.indexOf('=') + 1).trim()]));
-const freshWorld = (label: string) => newWorld(label, { ...SERVICE_ENV, ...(PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) });
+// The V8 heap as the manifests size it, so that peak RSS is what a pod would see.
+const HEAP_MIB = process.env.BENCH_SERVICE_HEAP_MIB ?? '128';
+const HEAP_ENV: Record<string, string> = HEAP_MIB === 'none' ? {} : { NODE_OPTIONS: `--max-old-space-size=${HEAP_MIB}` };
+const freshWorld = (label: string) => newWorld(label, { ...HEAP_ENV, ...SERVICE_ENV, ...(PROFILE_DIR ? { LOGINPIPE_NODE_ARGS: `--cpu-prof --cpu-prof-dir=${PROFILE_DIR}` } : {}) });
 const kafka = createKafka({ brokers: [KAFKA_BROKER], clientId: 'loginpipe-bench' }, createLogger({ level: 'error' }), 'bench');
 const rows = new Map<string, Row>();
 const gen = createSampleLogins(20_261_202);
@@ -228,16 +237,16 @@ async function measure(what: string, target: number, progress: () => Promise<num
 // ---- the steps ---------------------------------------------------------------------------------
 
 /** (a) The sink on a prefilled clean topic, against one COPY of the same rows into the same table. */
-async function sinkStep(sealing: 'off' | 'on'): Promise<void> {
+async function sinkStep(sealing: 'off' | 'on', n = N, tag = ''): Promise<void> {
   const world = await freshWorld('bench-sink');
   const procs: LoginpipeProcess[] = [];
   try {
     await createWorldTopics(world);
-    const records = cleanRecords(N, sealing);
+    const records = cleanRecords(n, sealing);
     const encode = await createUserLoginEncoder(new SchemaRegistry(CCOMPAT_URL), world.env.CLEAN_TOPIC!);
     await produce(world.env.CLEAN_TOPIC!, records.map((r) => ({ key: r.user_id, value: encode(r), headers: { [HEADER_MESSAGE_ID]: r.event_id } })));
     procs.push(await startLoginpipe('sink', world.env));
-    const m = await measure('the sink', N, () => rowCount(world.schema), procs);
+    const m = await measure('the sink', n, () => rowCount(world.schema), procs);
     await stopAll(procs);
 
     const copySchema = `${world.schema}_copy`;
@@ -253,10 +262,10 @@ async function sinkStep(sealing: 'off' | 'on'): Promise<void> {
       } finally {
         await connection.done();
       }
-      const copyRate = N / ((performance.now() - start) / 1000);
-      figure(`sink, sealing ${sealing}`, fromMeasured(m));
-      figure(`COPY, sealing ${sealing}`, { rate: copyRate });
-      record(`sink alone, prefilled clean topic, sealing ${sealing}`, 'rows/s', 'Postgres COPY of the same rows', m.rate, copyRate, { 'sink CPU µs/row': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
+      const copyRate = n / ((performance.now() - start) / 1000);
+      figure(`${tag}sink, sealing ${sealing}`, fromMeasured(m));
+      figure(`${tag}COPY, sealing ${sealing}`, { rate: copyRate });
+      record(`${tag}sink alone, prefilled clean topic, sealing ${sealing}`, 'rows/s', 'Postgres COPY of the same rows', m.rate, copyRate, { 'sink CPU µs/row': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
     } finally {
       await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [copySchema]);
     }
@@ -271,14 +280,14 @@ async function sinkStep(sealing: 'off' | 'on'): Promise<void> {
  * and dead-letter topics, reading the same raw topic), against a bare consume -> transactional
  * produce loop on that topic.
  */
-async function processorStep(): Promise<void> {
+async function processorStep(n = N, tag = ''): Promise<void> {
   const world = await freshWorld('bench-proc');
   const passTopic = `pass.${world.id}`;
   const outTopics = SEALING.flatMap((mode) => [`clean.${world.id}.${mode}`, `dlq.${world.id}.${mode}`]);
   const procs: LoginpipeProcess[] = [];
   try {
     await createWorldTopics(world, [passTopic]);
-    await produce(world.env.RAW_TOPIC!, rawMessages(N).messages);
+    await produce(world.env.RAW_TOPIC!, rawMessages(n).messages);
     // Alternate which goes first, so that neither always meets a colder page cache.
     const modes = roundIndex % 2 === 0 ? SEALING : [...SEALING].reverse();
     const measured = new Map<string, { m: Measured; txns?: number }>();
@@ -288,19 +297,19 @@ async function processorStep(): Promise<void> {
         PROCESSOR_GROUP_ID: groupId, PROCESSOR_TRANSACTIONAL_ID: groupId, CLEAN_TOPIC: `clean.${world.id}.${mode}`, DLQ_TOPIC: `dlq.${world.id}.${mode}`, ...sealingEnv(mode),
       })];
       procs.push(...mine);
-      const m = await measure(`the processor, sealing ${mode}`, N, () => committedTotal(groupId, world.env.RAW_TOPIC!), mine);
+      const m = await measure(`the processor, sealing ${mode}`, n, () => committedTotal(groupId, world.env.RAW_TOPIC!), mine);
       await stopAll(mine);
       measured.set(mode, { m, txns: transactionsOf(mine) });
-      figure(`processor, sealing ${mode}`, fromMeasured(m));
+      figure(`${tag}processor, sealing ${mode}`, fromMeasured(m));
     }
     const ceiling = await runCeiling('ceiling-kafka', {
-      BENCH_BROKERS: KAFKA_BROKER, BENCH_IN: world.env.RAW_TOPIC!, BENCH_OUT: passTopic, BENCH_GROUP: `pass-${world.id}`, BENCH_COUNT: String(N),
+      BENCH_BROKERS: KAFKA_BROKER, BENCH_IN: world.env.RAW_TOPIC!, BENCH_OUT: passTopic, BENCH_GROUP: `pass-${world.id}`, BENCH_COUNT: String(n),
     });
-    figure('transactional pass-through', fromChild(ceiling));
+    figure(`${tag}transactional pass-through`, fromChild(ceiling));
     for (const [mode, { m, txns }] of measured) {
-      record(`processor alone, prefilled raw topic, sealing ${mode}`, 'records/s', 'kafkajs consume → transactional produce + sendOffsets', m.rate, ceiling.rate, {
-        'records/transaction': txns ? N / txns : undefined,
-        'ceiling records/transaction': ceiling.transactions ? N / ceiling.transactions : undefined,
+      record(`${tag}processor alone, prefilled raw topic, sealing ${mode}`, 'records/s', 'kafkajs consume → transactional produce + sendOffsets', m.rate, ceiling.rate, {
+        'records/transaction': txns ? n / txns : undefined,
+        'ceiling records/transaction': ceiling.transactions ? n / ceiling.transactions : undefined,
         'processor CPU µs/record': m.cpuPerUnitMicros, 'ceiling CPU µs/record': ceiling.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB,
       });
     }
@@ -406,6 +415,72 @@ async function endToEndStep(label: string, client: SQSClient, endpoint: string):
   }
 }
 
+/**
+ * Backlog: each service alone on BACKLOG events waiting for it (the hour after an outage), its
+ * peak RSS, drain rate and CPU per record beside the bare floors (the processor's transactional
+ * pass-through, the sink's COPY); then the connector and the processor on BIG_BODIES SQS bodies
+ * of 1 MiB each, the largest SQS takes. What each service holds is bounded by its settings
+ * (docs/operations.md#memory), so none of these peaks may depend on the backlog's length.
+ */
+async function backlogStep(): Promise<void> {
+  const tag = 'backlog: ';
+  await connectorBacklog(`${tag}connector`, bodies(BACKLOG).bodies, 16);
+  await processorStep(BACKLOG, tag);
+  for (const mode of SEALING) await sinkStep(mode, BACKLOG, tag);
+  await bigBodiesBacklog(`${tag}1 MiB bodies`);
+}
+
+/** A valid login whose body is `bytes` long, padded with a field the pipeline ignores. */
+function bodyOf(bytes: number): string {
+  const base = JSON.parse(gen.valid().body) as Record<string, unknown>;
+  const without = JSON.stringify({ ...base, padding: '' });
+  return JSON.stringify({ ...base, padding: 'x'.repeat(bytes - Buffer.byteLength(without)) });
+}
+
+/** The connector alone on a queue holding `seeded`: drained into the raw topic, measured. */
+async function connectorBacklog(name: string, seeded: string[], concurrency: number, world?: World): Promise<Measured> {
+  const own = world === undefined;
+  world ??= await freshWorld('bench-backlog-conn');
+  const procs: LoginpipeProcess[] = [];
+  try {
+    if (seeded[0] !== undefined && Buffer.byteLength(seeded[0]) > 256 * 1024) {
+      // A batch send takes 1 MiB in all: bodies this large go one per call.
+      let next = 0;
+      const one = async () => { for (let i = next++; i < seeded.length; i = next++) await sqs.send(new SendMessageCommand({ QueueUrl: world!.queueUrl, MessageBody: seeded[i]! })); };
+      await Promise.all(Array.from({ length: concurrency }, one));
+    } else {
+      await sendBodies(sqs, world.queueUrl, seeded, concurrency);
+    }
+    procs.push(await startLoginpipe('connector', world.env));
+    const m = await measure(name, seeded.length, () => topicTotal(world!.env.RAW_TOPIC!), procs);
+    figure(name, fromMeasured(m));
+    record(`${name}, SQS backlog of ${seeded.length.toLocaleString('en-US')}`, 'msg/s', '', m.rate, undefined, { 'CPU µs/msg': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
+    return m;
+  } finally {
+    await stopAll(procs);
+    if (own) await dropWorld(world);
+  }
+}
+
+/** BIG_BODIES bodies of 1 MiB through the connector, then the processor on the raw topic they made. */
+async function bigBodiesBacklog(name: string): Promise<void> {
+  const world = await freshWorld('bench-backlog-big');
+  const procs: LoginpipeProcess[] = [];
+  try {
+    await createWorldTopics(world);
+    const big = Array.from({ length: BIG_BODIES }, () => bodyOf(1024 * 1024));
+    await connectorBacklog(`${name}, connector`, big, 4, world);
+    const groupId = `processor-${world.id}`;
+    procs.push(await startLoginpipe('processor', world.env, { PROCESSOR_GROUP_ID: groupId }));
+    const m = await measure(`${name}, processor`, BIG_BODIES, () => committedTotal(groupId, world.env.RAW_TOPIC!), procs);
+    figure(`${name}, processor`, fromMeasured(m));
+    record(`${name}, processor, raw backlog of ${BIG_BODIES}`, 'records/s', '', m.rate, undefined, { 'CPU µs/record': m.cpuPerUnitMicros, 'peak RSS MiB': m.peakRssMiB });
+  } finally {
+    await stopAll(procs);
+    await dropWorld(world);
+  }
+}
+
 /** Trickle: one event at a time, 50 a second, through the three processes; send -> row readable. */
 async function trickleStep(): Promise<void> {
   const world = await freshWorld('bench-trickle');
@@ -490,6 +565,17 @@ const TARGETS = [
   { ratio: 'peak RSS, sink (sealed rows)', target: '< 200', unit: ' MiB', value: rss('sink, sealing on'), parts: [] },
   { ratio: 'peak RSS, sink', target: '< 200', unit: ' MiB', value: rss('sink, sealing off'), parts: [] },
   { ratio: 'peak RSS, connector', target: '< 200', unit: ' MiB', value: rss('connector'), parts: [] },
+  { ratio: 'backlog: processor, sealing off ÷ bare transactional pass-through (rate)', target: '≥ 0.4', value: rateRatio('backlog: processor, sealing off', 'backlog: transactional pass-through'), parts: ['backlog: processor, sealing off', 'backlog: transactional pass-through'] },
+  { ratio: 'backlog: processor, sealing on ÷ bare transactional pass-through (rate)', target: '≥ 0.4', value: rateRatio('backlog: processor, sealing on', 'backlog: transactional pass-through'), parts: ['backlog: processor, sealing on'] },
+  { ratio: 'backlog: sink ÷ Postgres COPY, sealing off', target: '≥ 0.4', value: rateRatio('backlog: sink, sealing off', 'backlog: COPY, sealing off'), parts: ['backlog: sink, sealing off', 'backlog: COPY, sealing off'] },
+  { ratio: 'backlog: sink ÷ Postgres COPY, sealed rows', target: '≥ 0.4', value: rateRatio('backlog: sink, sealing on', 'backlog: COPY, sealing on'), parts: ['backlog: sink, sealing on', 'backlog: COPY, sealing on'] },
+  { ratio: 'backlog: peak RSS, connector', target: '< 200', unit: ' MiB', value: rss('backlog: connector'), parts: ['backlog: connector'] },
+  { ratio: 'backlog: peak RSS, processor, sealing off', target: '< 200', unit: ' MiB', value: rss('backlog: processor, sealing off'), parts: [] },
+  { ratio: 'backlog: peak RSS, processor, sealing on', target: '< 200', unit: ' MiB', value: rss('backlog: processor, sealing on'), parts: [] },
+  { ratio: 'backlog: peak RSS, sink', target: '< 200', unit: ' MiB', value: rss('backlog: sink, sealing off'), parts: [] },
+  { ratio: 'backlog: peak RSS, sink (sealed rows)', target: '< 200', unit: ' MiB', value: rss('backlog: sink, sealing on'), parts: [] },
+  { ratio: 'backlog: peak RSS, connector, 1 MiB bodies', target: '< 200', unit: ' MiB', value: rss('backlog: 1 MiB bodies, connector'), parts: ['backlog: 1 MiB bodies, connector'] },
+  { ratio: 'backlog: peak RSS, processor, 1 MiB bodies', target: '< 200', unit: ' MiB', value: rss('backlog: 1 MiB bodies, processor'), parts: ['backlog: 1 MiB bodies, processor'] },
   { ratio: 'end to end, 3 processes ÷ SQS ceiling (information only)', target: '–', value: rateRatio("end to end, 3 processes, stack's ElasticMQ", "SQS ceiling, stack's ElasticMQ"), parts: ["end to end, 3 processes, stack's ElasticMQ", "SQS ceiling, stack's ElasticMQ"] },
 ];
 
@@ -538,6 +624,7 @@ try {
           await proxy.close();
         }
       } else if (step === 'trickle') await trickleStep();
+      else if (step === 'backlog') await backlogStep();
       else throw new Error(`unknown step "${step}" in BENCH_STEPS`);
       } catch (err) {
         failures.push(`round ${round}, ${step}: ${err instanceof Error ? err.message : String(err)}`);
@@ -558,7 +645,7 @@ try {
   const cpu = cpus();
   console.log(`\nloginpipe benchmark, ${began.toISOString()}: ${cpu.length} × ${cpu[0]?.model ?? 'unknown CPU'}, ${Math.round(totalmem() / 2 ** 30)} GiB, ` +
     `everything on this one machine; ${N.toLocaleString('en-US')} events per step (${MALFORMED * 100} % malformed), ${ROUNDS} rounds; ` +
-    `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}\n`);
+    `1-minute load average ${load.map((l) => l[0]!.toFixed(1)).join(' → ')}; services' V8 old space ${HEAP_MIB === 'none' ? "Node's default" : `${HEAP_MIB} MiB`}\n`);
   console.log(renderTargets(TARGETS, figures, ROUNDS));
   console.log('\nEvery step, beside its ceiling:\n');
   console.log(renderTable([...rows.values()]));

@@ -1,4 +1,4 @@
-import { integer, loadSettings, oneOf, secretSetting, setting, topicName, type Parsed } from '../lib/runtime/config.js';
+import { integer, loadSettings, oneOf, rule, secretSetting, setting, topicName, type Parsed } from '../lib/runtime/config.js';
 import { BODY_FORMATS } from './sns-envelope.js';
 import { kafkaSettings, registrySettings, runtimeSettings } from '../lib/runtime/settings.js';
 import { parseHmacKey } from './mask.js';
@@ -28,7 +28,13 @@ export const processorSettings = {
   fetchMinBytes: setting('PROCESSOR_FETCH_MIN_BYTES', 'Bytes a fetch waits for before it returns (1: return at once); more bytes, bigger transactions...', String(256 * 1024), integer(1, 64 * 1024 * 1024)),
   fetchMaxWaitMs: setting('PROCESSOR_FETCH_MAX_WAIT_MS', '...but no longer than this: the most latency the wait adds to an event', '100', integer(0, 10_000)),
   maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(2 * 1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
+  // What a fetch brings is held until its last batch is processed: with the duplicate filter, the
+  // processor's memory (docs/operations.md#memory).
+  fetchTotalBytes: setting('PROCESSOR_FETCH_TOTAL_BYTES', 'Most bytes one fetch brings across all partitions (at least PROCESSOR_FETCH_MAX_BYTES): with PROCESSOR_DEDUP_WINDOW, what bounds the processor\'s memory', String(8 * 1024 * 1024), integer(1024 * 1024, 256 * 1024 * 1024)),
 };
+
+rule([processorSettings.maxBatchBytes, processorSettings.fetchTotalBytes], (perPartition, total) =>
+  total < perPartition ? `PROCESSOR_FETCH_TOTAL_BYTES (${total}) must be at least PROCESSOR_FETCH_MAX_BYTES (${perPartition})` : undefined);
 
 /**
  * Settings an older processor read and this one ignores (with a warning at start, so an operator

@@ -74,6 +74,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
 
   const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, {
     maxBytesPerPartition: Math.max(cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
+    maxBytes: Math.max(cfg.fetchTotalBytes, cfg.maxBatchBytes, MAX_RAW_RECORD_BYTES),
     // Each batch is a transaction, whose fixed cost (markers, offset commit) is paid per batch:
     // waiting a little for more bytes makes a steady stream's transactions big (see config.ts).
     minBytes: cfg.fetchMinBytes,
@@ -218,8 +219,11 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     setAside.set(partition, { resume, timer });
   }
 
+  let stopRequested = false;
+  const runOptions = { autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch };
   const inGroup = watchConsumer(consumer, log, {
     fatal: ended.reject,
+    restart: async () => { if (!stopRequested) { await consumer.connect(); await consumer.run(runOptions); } },
     // A new assignment: every partition is claimed afresh (its producer registered, which fences
     // whoever had it) and rebuilt from the committed offset on first use; what this instance
     // remembered may be stale for partitions it lost and got back.
@@ -230,7 +234,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     },
   });
 
-  await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 1, eachBatch: processBatch });
+  await consumer.run(runOptions);
   log.info({ from: cfg.rawTopic, to: cfg.cleanTopic, dlq: cfg.dlqTopic, groupId: cfg.groupId, transactionalIdPrefix: transactionalIdPrefix(cfg.groupId, cfg.rawTopic), maskKeyId: pii.maskKeyId, sealing: pii.sealing, addedFields: extras.map((f) => f.name), compatibility: cfg.schemaCompatibility }, 'processor started');
 
   let stopping: Promise<void> | undefined;
@@ -240,6 +244,7 @@ export async function startProcessor(cfg: ProcessorConfig, log: Logger): Promise
     ready: inGroup,
     stop() {
       stopping ??= (async () => {
+        stopRequested = true;
         // disconnect() lets the batch in progress finish and commit before leaving the group.
         await consumer.disconnect();
         for (const [, aside] of setAside) clearTimeout(aside.timer);

@@ -48,7 +48,14 @@ export const sinkSettings = {
   batchSize: setting('SINK_BATCH_SIZE', 'Rows per INSERT: a batch is written when it has this many rows...', '1000', integer(1, 50_000)),
   flushesInFlight: setting('SINK_FLUSHES_IN_FLIGHT', 'Batches written to Postgres at the same time, each in its own transaction and connection (at most DATABASE_POOL_SIZE)', '2', integer(1, 16)),
   batchWaitMs: setting('SINK_BATCH_WAIT_MS', '...or when its first row has waited this long', '100', integer(0, 60_000)),
+  // A fetch's records are decoded and held until their rows are committed: what bounds the sink's
+  // memory (docs/operations.md#memory).
+  fetchMaxBytes: setting('SINK_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch', String(1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
+  fetchTotalBytes: setting('SINK_FETCH_TOTAL_BYTES', 'Most bytes one fetch brings across all partitions (at least SINK_FETCH_MAX_BYTES): what bounds the sink\'s memory', String(4 * 1024 * 1024), integer(256 * 1024, 256 * 1024 * 1024)),
 };
+
+rule([sinkSettings.fetchMaxBytes, sinkSettings.fetchTotalBytes], (perPartition, total) =>
+  total < perPartition ? `SINK_FETCH_TOTAL_BYTES (${total}) must be at least SINK_FETCH_MAX_BYTES (${perPartition})` : undefined);
 
 export type SinkConfig = Parsed<typeof sinkSettings>;
 export type DatabaseConfig = Parsed<typeof databaseSettings>;

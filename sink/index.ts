@@ -209,22 +209,27 @@ export async function startSink(cfg: SinkConfig, log: Logger): Promise<Service> 
     resolveOffset(last);
   }
 
-  const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs));
+  const consumer = kafka.consumer(consumerOptions(cfg.groupId, cfg.sessionTimeoutMs, { maxBytesPerPartition: cfg.fetchMaxBytes, maxBytes: cfg.fetchTotalBytes }));
   const admin = kafka.admin();
   await admin.connect();
   const offsetGuard = new OffsetGuard(admin, cfg.groupId, cfg.cleanTopic);
   const kafkaSampler = startKafkaSampler({ kafka, metrics, log, lag: { groupId: cfg.groupId, topic: cfg.cleanTopic } });
   const ended = deferred();
-  const inGroup = watchConsumer(consumer, log, { fatal: ended.reject, joined: (assignment) => offsetGuard.joined(assignment[cfg.cleanTopic] ?? []) });
-  await consumer.connect();
-  await consumer.subscribe({ topics: [cfg.cleanTopic], fromBeginning: true });
-  await consumer.run({
+  const runOptions = {
     autoCommit: false,
     eachBatchAutoResolve: false,
     // Every assigned partition feeds the one batcher at the same time, so batches fill up.
     partitionsConsumedConcurrently: Math.max(1, cfg.topicPartitions),
     eachBatch: processBatch,
+  };
+  const inGroup = watchConsumer(consumer, log, {
+    fatal: ended.reject,
+    joined: (assignment) => offsetGuard.joined(assignment[cfg.cleanTopic] ?? []),
+    restart: async () => { if (!stopping.signal.aborted) { await consumer.connect(); await consumer.run(runOptions); } },
   });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [cfg.cleanTopic], fromBeginning: true });
+  await consumer.run(runOptions);
   log.info({ from: cfg.cleanTopic, schema: cfg.databaseSchema, groupId: cfg.groupId, batchSize: cfg.batchSize, addedFields: extras.map((f) => f.name) }, 'sink started');
 
   let stopped: Promise<void> | undefined;

@@ -75,6 +75,22 @@ export async function stopLocalService(name: ServiceName, opts: { kill?: boolean
   await withStackLock(() => SERVICES[name].stop(opts));
 }
 
+/**
+ * Freezes one service with SIGSTOP, for fault tests: its sockets stay open and the kernel keeps
+ * accepting connections for it, but nothing answers, as behind a network partition. `thaw` undoes it.
+ */
+export async function freezeLocalService(name: ServiceName): Promise<number> {
+  const pid = await SERVICES[name].pid();
+  if (pid === undefined) throw new Error(`${name} is not running: nothing to freeze`);
+  process.kill(pid, 'SIGSTOP');
+  return pid;
+}
+
+/** SIGCONT to a service frozen by freezeLocalService. */
+export function thawLocalService(pid: number): void {
+  process.kill(pid, 'SIGCONT');
+}
+
 /** Starts one service again and waits until it answers. */
 export async function startLocalService(name: ServiceName, opts: { log?: Log } = {}): Promise<void> {
   const log = opts.log ?? quiet;

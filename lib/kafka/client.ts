@@ -5,7 +5,9 @@ import { approxRecordBytes, chunkByBytes } from './chunk-by-bytes.js';
 import { errorMessage } from '../runtime/errors.js';
 import { kafkaSecurityOptions, type KafkaSecurityConfig } from './security.js';
 import { kafkajsFields, kafkajsLevel } from './kafkajs-levels.js';
-import { noteKafkajsEntry } from './broker-refusals.js';
+import { groupRefusedWithin, noteKafkajsEntry } from './broker-refusals.js';
+import { isKafkaOutage } from './consumer-outage.js';
+import { retry } from '../runtime/retry.js';
 import { dropKafkajsNegativeTimeoutWarnings } from './negative-timeout-warning.js';
 
 // Node's CommonJS interop does not see this one as a named export of kafkajs.
@@ -15,6 +17,17 @@ export interface KafkaConfig extends KafkaSecurityConfig {
   brokers: string[];
   clientId: string;
 }
+
+/**
+ * The retry policy of every service's Kafka client. What a producer does not override (theirs
+ * never give up) and what consumers and admin clients retry gives up after retryBudgetMs of these
+ * (lib/kafka/retry-budget.ts): about 53 s with Kafka gone, 5.4 min with Kafka frozen, where each
+ * attempt waits out the request timeout. The fault suite's long outages are longer than both.
+ */
+export const CLIENT_RETRY = { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 } as const;
+/** kafkajs's own defaults, named so that the retry budget is computed from what is used. */
+export const CONNECTION_TIMEOUT_MS = 1_000;
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** `retry` replaces the client's retry policy: a tool or test may want to fail fast. */
 export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts: { retry?: RetryOptions } = {}): Kafka {
@@ -33,7 +46,9 @@ export function createKafka(cfg: KafkaConfig, log: Logger, suffix: string, opts:
       const written = kafkajsLevel({ level, message, error: (extra as { error?: unknown }).error });
       kafkaLog[written]({ namespace, ...kafkajsFields(written, extra) }, message);
     },
-    retry: opts.retry ?? { initialRetryTime: 200, retries: 8, maxRetryTime: 10_000 },
+    connectionTimeout: CONNECTION_TIMEOUT_MS,
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    retry: opts.retry ?? { ...CLIENT_RETRY },
   });
 }
 
@@ -88,16 +103,32 @@ export function consumerOptions(groupId: string, sessionTimeoutMs: number, extra
   };
 }
 
+/** A group refusal is told from an outage if the broker said so this recently (broker-refusals.ts). */
+const GROUP_REFUSAL_SEEN_WITHIN_MS = 60_000;
+/** Between attempts to start a consumer kafkajs gave up on during an outage. */
+const CONSUMER_RESTART = { initialMs: 1_000, maxMs: 15_000, attempts: Number.POSITIVE_INFINITY };
+
 /**
  * Logs a consumer's crashes and joins, and reports the ones kafkajs will not recover from.
- * Returns whether the consumer is currently in its group (for /readyz).
+ * `restart` (connect and run the consumer again) is called, with back-off until it succeeds, after
+ * a crash kafkajs will not restart from but that is an outage all the same (consumer-outage.ts);
+ * it should do nothing once the service is stopping. Returns whether the consumer is currently in
+ * its group (for /readyz).
  */
-export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: unknown): void; joined?(assignment: Record<string, number[]>): void }): () => boolean {
+export function watchConsumer(consumer: Consumer, log: Logger, on: { fatal(err: unknown): void; joined?(assignment: Record<string, number[]>): void; restart?(): Promise<void> }): () => boolean {
   let inGroup = false;
+  const outage = (err: unknown) => isKafkaOutage(err, groupRefusedWithin(GROUP_REFUSAL_SEEN_WITHIN_MS));
   consumer.on(consumer.events.CRASH, ({ payload }) => {
-    // One kafkajs restarts (its cause was retriable, e.g. a broker restarting) is a warning.
-    log[payload.restart ? 'warn' : 'error']({ err: errorMessage(payload.error), restart: payload.restart }, 'consumer crashed');
-    if (!payload.restart) on.fatal(payload.error);
+    const restarting = !payload.restart && on.restart !== undefined && outage(payload.error);
+    // One kafkajs (or this watch) restarts (its cause was an outage, e.g. a broker restarting) is a warning.
+    log[payload.restart || restarting ? 'warn' : 'error']({ err: errorMessage(payload.error), restart: payload.restart || restarting }, 'consumer crashed');
+    if (payload.restart) return;
+    if (!restarting) return on.fatal(payload.error);
+    log.warn({ err: errorMessage(payload.error) }, 'kafkajs gave up on its consumer after a Kafka outage; starting it again');
+    retry(() => on.restart!(), CONSUMER_RESTART, {
+      shouldRetry: outage,
+      onRetry: (err, _attempt, delayMs) => log.warn({ err: errorMessage(err), delayMs }, 'starting the consumer again failed; retrying'),
+    }).catch(on.fatal);
   });
   consumer.on(consumer.events.GROUP_JOIN, ({ payload }) => {
     inGroup = true;

@@ -41,7 +41,7 @@ function firstCopiesByGroup(records: ReadRecord[], idOf: (r: ReadRecord) => stri
 }
 
 test(`${GROUPS} interleaved FIFO groups x ${PER_GROUP} keep their order in logins.clean through kill -9 of the connector and the processor`, async () => {
-  const world = await newFaultWorld('fifo', {}, { fifo: true });
+  const world = await newFaultWorld('fifo', {}, undefined, { fifo: true });
   const services = new Services(world.env);
   try {
     await services.start('processor');

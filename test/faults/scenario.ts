@@ -143,7 +143,8 @@ export interface ScenarioOptions {
   env?: Record<string, string>;
   /** A client of the Kafka the services use, for reading the topics back; the stack's by default. */
   kafka?: Kafka;
-  /** Every malformed event in the dead-letter topic exactly once, not at least once. */
+  /** The queue's visibility timeout (and the connector's); the suite's short one by default. */
+  visibilityTimeoutSeconds?: number;
   /** Runs once the world exists, before any service starts (e.g. to create its topics). */
   prepare?: (world: FaultWorld) => Promise<void>;
 }
@@ -161,7 +162,7 @@ export async function runScenario(
   const log = (line: string) => console.log(`[${name} +${((Date.now() - wallFrom) / 1000).toFixed(1)}s] ${line}`);
   log(`seed ${seed} (replay with FAULT_SEED=${seed}); ${events} events at ${perSecond}/s, ${MALFORMED_SHARE * 100}% malformed`);
 
-  const world = await newFaultWorld(name, opts.env);
+  const world = await newFaultWorld(name, opts.env, opts.visibilityTimeoutSeconds);
   const table = `"${world.schema}".user_logins`;
   const services = new Services(world.env);
   const faults: FaultRecord[] = [];

@@ -13,10 +13,14 @@ export interface FaultWorld extends World {
   redriveUrl: string;
 }
 
-/** `env` overrides the world's settings, e.g. KAFKA_BROKERS of a test cluster. */
-export async function newFaultWorld(label: string, env: Record<string, string> = {}, opts: { fifo?: boolean } = {}): Promise<FaultWorld> {
+/**
+ * `env` overrides the world's settings, e.g. KAFKA_BROKERS of a test cluster; `visibilityTimeoutSeconds`
+ * is the queue's (and the connector's), e.g. production's 30 s for the long outages; `fifo` makes
+ * the queue a FIFO queue.
+ */
+export async function newFaultWorld(label: string, env: Record<string, string> = {}, visibilityTimeoutSeconds = VISIBILITY_TIMEOUT_SECONDS, opts: { fifo?: boolean } = {}): Promise<FaultWorld> {
   const world = await newWorld(label, {
-    SQS_VISIBILITY_TIMEOUT_SECONDS: String(VISIBILITY_TIMEOUT_SECONDS),
+    SQS_VISIBILITY_TIMEOUT_SECONDS: String(visibilityTimeoutSeconds),
     SHUTDOWN_TIMEOUT_MS: String(SHUTDOWN_TIMEOUT_MS),
     ...env,
   }, opts);
@@ -37,12 +41,12 @@ export async function newFaultWorld(label: string, env: Record<string, string> =
     await sqs.send(new SetQueueAttributesCommand({
       QueueUrl: world.queueUrl,
       Attributes: {
-        VisibilityTimeout: String(VISIBILITY_TIMEOUT_SECONDS),
+        VisibilityTimeout: String(visibilityTimeoutSeconds),
         RedrivePolicy: JSON.stringify({ deadLetterTargetArn: arn, maxReceiveCount: String(MAX_RECEIVE_COUNT) }),
       },
     }));
     const check = await sqs.send(new GetQueueAttributesCommand({ QueueUrl: world.queueUrl, AttributeNames: ['RedrivePolicy', 'VisibilityTimeout'] }));
-    if (!check.Attributes?.RedrivePolicy?.includes(arn) || check.Attributes.VisibilityTimeout !== String(VISIBILITY_TIMEOUT_SECONDS)) {
+    if (!check.Attributes?.RedrivePolicy?.includes(arn) || check.Attributes.VisibilityTimeout !== String(visibilityTimeoutSeconds)) {
       throw new Error(`the SQS server did not keep the redrive policy or visibility timeout: ${JSON.stringify(check.Attributes)}`);
     }
   } catch (err) {

@@ -139,4 +139,26 @@ for (const overlay of ['base', ...overlays()]) {
   });
 }
 
+/**
+ * What a Node process holds outside the old space the heap flag bounds: V8's young generation
+ * (3 × 16 MiB semi-spaces), code, and Buffers (fetch responses, SQS bodies); the bench's peaks
+ * minus the old space they used (docs/operations.md#memory).
+ */
+const OUTSIDE_OLD_SPACE_MIB = 96;
+
+for (const overlay of ['base', ...overlays()]) {
+  test(`${overlay}: the V8 heap is sized for the container: NODE_OPTIONS caps the old space below the memory limit, with room for what lives outside it`, () => {
+    for (const { owner, container, role } of loginpipeContainers(rendered(overlay))) {
+      if (role === 'migrate') continue;
+      const options = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+      const m = /(?:^|\s)--max-old-space-size=(\d+)(?:\s|$)/.exec(options);
+      assert.ok(m, `${owner.metadata.name}: NODE_OPTIONS sets --max-old-space-size (got "${options}")`);
+      const heap = Number(m![1]);
+      const limit = quantity(container.resources!.limits!.memory!);
+      assert.ok(heap + OUTSIDE_OLD_SPACE_MIB <= limit, `${owner.metadata.name}: old space ${heap} MiB + ${OUTSIDE_OLD_SPACE_MIB} MiB outside it fits the ${limit} MiB limit`);
+      assert.ok(heap >= MEASURED.peakRssMiB[role as Stage] - OUTSIDE_OLD_SPACE_MIB, `${owner.metadata.name}: old space ${heap} MiB holds what the bench's peak needed`);
+    }
+  });
+}
+
 test.run();

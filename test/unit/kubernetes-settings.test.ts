@@ -31,6 +31,8 @@ function variables(role: Role): Map<string, Setting<unknown>> {
   return vars;
 }
 const ANY_SERVICE = new Map([...variables('connector'), ...variables('processor'), ...variables('sink')]);
+/** Node's own variables a container may set besides loginpipe's settings (the V8 heap size). */
+const NODE_VARIABLES = new Set(['NODE_OPTIONS']);
 
 /** A setting whose value is a path the service reads (a certificate, a key): its parser opens the file. */
 const isPath = (name: string) => name.endsWith('_FILE');
@@ -43,9 +45,11 @@ for (const overlay of ['base', ...overlays()]) {
     for (const { owner, container, role } of containers) {
       const own = variables(role);
       for (const e of container.env ?? []) {
+        if (NODE_VARIABLES.has(e.name)) continue;
         assert.ok(own.has(e.name), `${owner.metadata.name} sets ${e.name}, which \`loginpipe ${role}\` does not read`);
       }
       for (const name of environment(objs, container).keys()) {
+        if (NODE_VARIABLES.has(name)) continue;
         assert.ok(ANY_SERVICE.has(name), `${owner.metadata.name} is given ${name}, which is no loginpipe setting`);
       }
     }
