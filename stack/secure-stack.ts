@@ -154,6 +154,9 @@ export async function secureStackUp(log: Log = () => {}): Promise<SecureStack> {
   log(`creating schema ${SECURE_SCHEMA} with the owner, insert-only sink and PII roles`);
   const db = openDb(DATABASE_URL, 1);
   try {
+    // A new secure stack starts from an empty schema, as its broker and users are new: one that an
+    // earlier checkout's migrations made (other versions of them, on a shared Postgres) is dropped.
+    await db.none('DROP SCHEMA IF EXISTS $1:name CASCADE', [SECURE_SCHEMA]);
     await migrate(db, SECURE_SCHEMA, ROLES);
   } finally {
     await closeDb(db);
