@@ -94,17 +94,22 @@ test('reveal, rekey and forget work across partitions, the default one included'
   await migrate(db, schema);
   const write = createWriter(db, schema);
   await write([row('a', day(-1)), row('b', day(0)), row('c', day(5)), row('d', '1999-01-01'), row('x', day(0), 'u2')], (r) => r);
-  const revealed = await db.one('SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'user_id', ['u1'], 'ticket', null, 'me']);
-  assert.equal(revealed.event_ids, ['a', 'b', 'c', 'd']);
-  const byId = await db.one('SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'event_id', ['d', 'c', 'nope'], 'ticket', null, 'me']);
-  assert.equal(byId.event_ids, ['c', 'd']);
-  const byIp = await db.one('SELECT * FROM $1:name.pii_reveal($2, $3::text[], $4, $5, $6)', [schema, 'masked_ip', ['ip-u2'], 'ticket', null, 'me']);
-  assert.equal(byIp.event_ids, ['x']);
+  // Each request commits its audit row before its fetch (sink/sql/004_...).
+  const reveal = async (by: string, values: string[]) => {
+    const asked = await db.one('SELECT * FROM $1:name.pii_reveal_request($2, $3::text[], $4, $5, $6)', [schema, by, values, 'ticket', null, 'me']);
+    return db.one('SELECT * FROM $1:name.pii_reveal_fetch($2)', [schema, asked.audit_id]);
+  };
+  assert.equal((await reveal('user_id', ['u1'])).event_ids, ['a', 'b', 'c', 'd']);
+  assert.equal((await reveal('event_id', ['d', 'c', 'nope'])).event_ids, ['c', 'd']);
+  assert.equal((await reveal('masked_ip', ['ip-u2'])).event_ids, ['x']);
 
-  const fetched = await db.one('SELECT * FROM $1:name.pii_rekey_fetch($2, $3, $4, $5, $6, $7)', [schema, 'k2', '', 10, 'rotation', null, 'me']);
-  assert.equal(fetched.event_ids, ['a', 'b', 'c', 'd', 'x']);
-  const changed = await db.one('SELECT $1:name.pii_rekey_apply($2, $3::text[], $4::text[], $5::text[], $6) AS n', [schema, fetched.audit_id, fetched.event_ids,
-    fetched.event_ids.map((e: string) => `new-ip-${e}`), fetched.event_ids.map((e: string) => `new-dev-${e}`), 'k2']);
+  const asked = await db.one('SELECT * FROM $1:name.pii_rekey_request($2, $3, $4, $5, $6, $7)', [schema, 'k2', '', 10, 'rotation', null, 'me']);
+  const changed = await db.tx(async (t) => {
+    const fetched = await t.one('SELECT * FROM $1:name.pii_rekey_fetch($2)', [schema, asked.audit_id]);
+    assert.equal(fetched.event_ids, ['a', 'b', 'c', 'd', 'x']);
+    return t.one('SELECT $1:name.pii_rekey_apply($2, $3::text[], $4::text[], $5::text[]) AS n', [schema, asked.audit_id, fetched.event_ids,
+      fetched.event_ids.map((e: string) => `new-ip-${e}`), fetched.event_ids.map((e: string) => `new-dev-${e}`)]);
+  });
   assert.is(changed.n, 5);
   assert.is((await db.one('SELECT count(*)::int AS n FROM $1:name.user_logins WHERE mask_key_id = $2', [schema, 'k2'])).n, 5);
 
