@@ -72,7 +72,8 @@ async function pgCtlCluster(action: 'start' | 'stop', extra: string[] = []): Pro
   }
 }
 
-async function ensureDatabase(log: Log): Promise<void> {
+/** Creates the loginpipe database if the server has none yet (a machine where `stack up` never ran). */
+export async function ensureDatabase(log: Log): Promise<void> {
   const exists = await withConnection(maintenanceDb, (c) =>
     c.oneOrNone('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]),
   );
