@@ -20,8 +20,12 @@ ENV NODE_ENV=production
 # The V8 heap sized for a container, not for the machine (Node's default old space follows the
 # host's memory, up to 4 GiB, so a heap could grow with a backlog until the pod was OOM-killed). This is
 # for `run`, all three services in one process; the Kubernetes manifests give each service its own
-# (docs/operations.md#memory).
-ENV NODE_OPTIONS="--max-old-space-size=256"
+# (docs/operations.md#memory). Small semi-spaces and two malloc arenas keep garbage and freed
+# Buffers from piling up while a backlog drains (lib/runtime/container-memory.ts).
+ENV NODE_OPTIONS="--max-old-space-size=256 --max-semi-space-size=4" \
+    MALLOC_ARENA_MAX=2 \
+    MALLOC_MMAP_THRESHOLD_=65536 \
+    MALLOC_TRIM_THRESHOLD_=131072
 WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts && npm cache clean --force

@@ -7,8 +7,12 @@
 export const MEASURED = {
   /** CPU µs per event: connector 324 (20,000 events), processor 31.9 and sink 13.3 (last run). */
   cpuMicrosPerEvent: { connector: 324, processor: 31.9, sink: 13.3 },
-  /** Peak resident memory per service process, MiB (the highest the bench saw). */
-  peakRssMiB: { connector: 131, processor: 158, sink: 149 },
+  /**
+   * Peak resident memory per service process, MiB: the highest of the `backlog` bench step
+   * (200,000 events waiting, and 200 SQS bodies of 1 MiB), run with lib/runtime/container-memory.ts
+   * (docs/benchmarks.md#backlog): connector with 1 MiB bodies, processor with sealing on.
+   */
+  peakRssMiB: { connector: 205, processor: 208, sink: 157 },
   /** user_logins bytes per row on disk, sealed values included: heap and indexes (growth step at 10 million rows, docs/benchmarks.md). */
   userLoginsBytesPerRow: { heap: 370, indexes: 240 },
 } as const;

@@ -27,10 +27,10 @@ export const processorSettings = {
   // lone event waits at most fetchMaxWaitMs longer than it would with fetchMinBytes 1.
   fetchMinBytes: setting('PROCESSOR_FETCH_MIN_BYTES', 'Bytes a fetch waits for before it returns (1: return at once); more bytes, bigger transactions...', String(256 * 1024), integer(1, 64 * 1024 * 1024)),
   fetchMaxWaitMs: setting('PROCESSOR_FETCH_MAX_WAIT_MS', '...but no longer than this: the most latency the wait adds to an event', '100', integer(0, 10_000)),
-  maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(2 * 1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
+  maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
   // What a fetch brings is held until its last batch is processed: with the duplicate filter, the
   // processor's memory (docs/operations.md#memory).
-  fetchTotalBytes: setting('PROCESSOR_FETCH_TOTAL_BYTES', 'Most bytes one fetch brings across all partitions (at least PROCESSOR_FETCH_MAX_BYTES): with PROCESSOR_DEDUP_WINDOW, what bounds the processor\'s memory', String(8 * 1024 * 1024), integer(1024 * 1024, 256 * 1024 * 1024)),
+  fetchTotalBytes: setting('PROCESSOR_FETCH_TOTAL_BYTES', 'Most bytes one fetch brings across all partitions (at least PROCESSOR_FETCH_MAX_BYTES): with PROCESSOR_DEDUP_WINDOW, what bounds the processor\'s memory', String(4 * 1024 * 1024), integer(1024 * 1024, 256 * 1024 * 1024)),
 };
 
 rule([processorSettings.maxBatchBytes, processorSettings.fetchTotalBytes], (perPartition, total) =>

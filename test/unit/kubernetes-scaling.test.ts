@@ -3,7 +3,11 @@
 // service's requests and limits follow the capacity model's bench figures.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { ASSUMED, MEASURED, type Stage } from '../../cli/capacity.js';
+import { MALLOC_ENV, SERVICE_OLD_SPACE_MIB, serviceNodeOptions } from '../../lib/runtime/container-memory.js';
+import { ROOT } from '../../lib/runtime/paths.js';
 import { environment, loginpipeContainers, overlays, rendered, type K8sObject } from '../kubernetes-manifests.js';
 
 interface ScaledObject {
@@ -160,5 +164,28 @@ for (const overlay of ['base', ...overlays()]) {
     }
   });
 }
+
+for (const overlay of ['base', ...overlays()]) {
+  test(`${overlay}: every service runs with the V8 and malloc settings the bench measured (lib/runtime/container-memory.ts)`, () => {
+    for (const { owner, container, role } of loginpipeContainers(rendered(overlay))) {
+      if (role === 'migrate') continue;
+      const env = new Map((container.env ?? []).map((e) => [e.name, e.value]));
+      assert.is(env.get('NODE_OPTIONS'), serviceNodeOptions(SERVICE_OLD_SPACE_MIB), `${owner.metadata.name}: NODE_OPTIONS`);
+      for (const [name, value] of Object.entries(MALLOC_ENV)) assert.is(env.get(name), value, `${owner.metadata.name}: ${name}`);
+    }
+  });
+}
+
+test('the Dockerfile runs `run` with the same settings, twice the old space (three services in one process)', () => {
+  // ENV lines, joined across their backslash continuations, as NAME=value pairs.
+  const text = readFileSync(join(ROOT, 'Dockerfile'), 'utf8').replace(/\\\n\s*/g, ' ');
+  const runtime = text.slice(text.lastIndexOf('\nFROM '));
+  const env = new Map<string, string>();
+  for (const line of runtime.split('\n').filter((l) => l.startsWith('ENV '))) {
+    for (const m of line.slice(4).matchAll(/([A-Z_]+)=("[^"]*"|\S+)/g)) env.set(m[1]!, m[2]!.replace(/^"|"$/g, ''));
+  }
+  assert.is(env.get('NODE_OPTIONS'), serviceNodeOptions(2 * SERVICE_OLD_SPACE_MIB));
+  for (const [name, value] of Object.entries(MALLOC_ENV)) assert.is(env.get(name), value, name);
+});
 
 test.run();

@@ -13,6 +13,7 @@ import { connectorSettings } from '../../connector/config.js';
 import { processorSettings } from '../../processor/config.js';
 import { databaseSettings, sinkSettings } from '../../sink/config.js';
 import { BASE, environment, loginpipeContainers, overlays, rendered, strings, type Role } from '../kubernetes-manifests.js';
+import { MALLOC_ENV } from '../../lib/runtime/container-memory.js';
 
 const SETTINGS: Record<Role, Setting<unknown>[]> = {
   connector: Object.values(connectorSettings),
@@ -31,8 +32,8 @@ function variables(role: Role): Map<string, Setting<unknown>> {
   return vars;
 }
 const ANY_SERVICE = new Map([...variables('connector'), ...variables('processor'), ...variables('sink')]);
-/** Node's own variables a container may set besides loginpipe's settings (the V8 heap size). */
-const NODE_VARIABLES = new Set(['NODE_OPTIONS']);
+/** The runtime's variables a container may set besides loginpipe's settings (V8's heap, glibc's malloc). */
+const NODE_VARIABLES = new Set(['NODE_OPTIONS', ...Object.keys(MALLOC_ENV)]);
 
 /** A setting whose value is a path the service reads (a certificate, a key): its parser opens the file. */
 const isPath = (name: string) => name.endsWith('_FILE');
