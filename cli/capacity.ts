@@ -12,7 +12,7 @@ export const MEASURED = {
    * (200,000 events waiting, and 200 SQS bodies of 1 MiB), run with lib/runtime/container-memory.ts
    * (docs/benchmarks.md#backlog): connector with 1 MiB bodies, processor with sealing on.
    */
-  peakRssMiB: { connector: 205, processor: 208, sink: 157 },
+  peakRssMiB: { connector: 186, processor: 188, sink: 149 },
   /** user_logins bytes per row on disk, sealed values included: heap and indexes (growth step at 10 million rows, docs/benchmarks.md). */
   userLoginsBytesPerRow: { heap: 370, indexes: 240 },
 } as const;

@@ -2,7 +2,7 @@
 // and only what every in-sync replica acknowledged is deleted from SQS. The raw topic is written
 // at least once, not through kafkajs's idempotent producer, whose sequence numbers do not survive
 // a broker failover (see lib/kafka/partition-sends.ts); the processor drops a repeated SQS message id.
-import { DeleteMessageBatchCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
+import { DeleteMessageBatchCommand, ReceiveMessageCommand, type Message, type SQSClient } from '@aws-sdk/client-sqs';
 import { Consumer } from 'sqs-consumer';
 import type { Message as KafkaMessage, Producer } from 'kafkajs';
 import { atLeastOnceProducerOptions, createKafka, ensureTopics, pipelineTopicSpecs, topicMaxMessageBytes, topicPartitionCount, withAdmin } from '../lib/kafka/client.js';
@@ -23,6 +23,7 @@ import { startSqsDepthSampler } from '../lib/sqs/depth.js';
 import { BATCH_OVERHEAD_BYTES, isFifoQueueUrl, receiveAttributes, toRawRecord, type RawRecord } from './raw-record.js';
 import { moveToRedriveQueue, needsDeadLetter, tooLargeDeadLetter } from './too-large.js';
 import { findRedriveQueueUrl } from '../lib/sqs/redrive-queue.js';
+import { BodyBudget, bodyBytes } from './body-budget.js';
 
 const SQS_MAX_BATCH = 10;
 
@@ -98,8 +99,28 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
     }
   }
 
+  // Receive calls wait for room under CONNECTOR_MAX_BODY_BYTES (connector/body-budget.ts): the
+  // pollers' client is the connector's own, with its ReceiveMessage calls counted.
+  const budget = new BodyBudget(cfg.maxBodyBytes);
+  const budgetedSqs = {
+    async send(command: unknown, options?: unknown): Promise<unknown> {
+      const send = sqs.send.bind(sqs) as (c: unknown, o?: unknown) => Promise<unknown>;
+      if (!(command instanceof ReceiveMessageCommand)) return send(command, options);
+      await budget.beforeReceive(stopping.signal);
+      let bytes = 0;
+      try {
+        const out = (await send(command, options)) as { Messages?: Message[] };
+        bytes = bodyBytes(out.Messages);
+        return out;
+      } finally {
+        budget.received(bytes);
+      }
+    },
+  } as unknown as SQSClient;
+
   async function handle(messages: Message[]): Promise<Message[]> {
     inFlight++;
+    const held = bodyBytes(messages);
     metrics.connectorReceived.inc(messages.length);
     try {
       const fit: Message[] = [];
@@ -138,6 +159,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
       log.warn({ err: errorMessage(err), messageIds: ids, topic: cfg.rawTopic }, 'publishing failed; messages stay in SQS and come back after their visibility timeout');
       throw err;
     } finally {
+      budget.release(held);
       inFlight--;
       if (inFlight === 0) idle?.();
     }
@@ -146,7 +168,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   const pollers = Array.from({ length: cfg.pollers }, () => {
     const consumer = Consumer.create({
       queueUrl: cfg.queueUrl,
-      sqs,
+      sqs: budgetedSqs,
       batchSize: SQS_MAX_BATCH,
       waitTimeSeconds: cfg.waitTimeSeconds,
       visibilityTimeout: cfg.visibilityTimeoutSeconds,

@@ -30,7 +30,7 @@ export const processorSettings = {
   maxBatchBytes: setting('PROCESSOR_FETCH_MAX_BYTES', 'Most bytes fetched per partition per batch (one transaction each)', String(1024 * 1024), integer(64 * 1024, 64 * 1024 * 1024)),
   // What a fetch brings is held until its last batch is processed: with the duplicate filter, the
   // processor's memory (docs/operations.md#memory).
-  fetchTotalBytes: setting('PROCESSOR_FETCH_TOTAL_BYTES', 'Most bytes one fetch brings across all partitions (at least PROCESSOR_FETCH_MAX_BYTES): with PROCESSOR_DEDUP_WINDOW, what bounds the processor\'s memory', String(4 * 1024 * 1024), integer(1024 * 1024, 256 * 1024 * 1024)),
+  fetchTotalBytes: setting('PROCESSOR_FETCH_TOTAL_BYTES', 'Most bytes one fetch brings across all partitions (at least PROCESSOR_FETCH_MAX_BYTES): with PROCESSOR_DEDUP_WINDOW, what bounds the processor\'s memory', String(2 * 1024 * 1024), integer(1024 * 1024, 256 * 1024 * 1024)),
 };
 
 rule([processorSettings.maxBatchBytes, processorSettings.fetchTotalBytes], (perPartition, total) =>
