@@ -102,15 +102,18 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
   // Receive calls wait for room under CONNECTOR_MAX_BODY_BYTES (connector/body-budget.ts): the
   // pollers' client is the connector's own, with its ReceiveMessage calls counted.
   const budget = new BodyBudget(cfg.maxBodyBytes);
+  // Each received batch's size, measured once: sqs-consumer hands handle() the very array it got.
+  const batchBytes = new WeakMap<Message[], number>();
+  const send = sqs.send.bind(sqs) as (c: unknown, o?: unknown) => Promise<unknown>;
   const budgetedSqs = {
     async send(command: unknown, options?: unknown): Promise<unknown> {
-      const send = sqs.send.bind(sqs) as (c: unknown, o?: unknown) => Promise<unknown>;
       if (!(command instanceof ReceiveMessageCommand)) return send(command, options);
       await budget.beforeReceive(stopping.signal);
       let bytes = 0;
       try {
         const out = (await send(command, options)) as { Messages?: Message[] };
         bytes = bodyBytes(out.Messages);
+        if (out.Messages) batchBytes.set(out.Messages, bytes);
         return out;
       } finally {
         budget.received(bytes);
@@ -120,7 +123,7 @@ export async function startConnector(cfg: ConnectorConfig, log: Logger): Promise
 
   async function handle(messages: Message[]): Promise<Message[]> {
     inFlight++;
-    const held = bodyBytes(messages);
+    const held = batchBytes.get(messages) ?? 0;
     metrics.connectorReceived.inc(messages.length);
     try {
       const fit: Message[] = [];

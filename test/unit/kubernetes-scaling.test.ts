@@ -145,13 +145,14 @@ for (const overlay of ['base', ...overlays()]) {
 
 /**
  * What a Node process holds outside the old space the heap flag bounds: V8's young generation
- * (3 × 16 MiB semi-spaces), code, and Buffers (fetch responses, SQS bodies); the bench's peaks
+ * (semi-spaces of 4 MiB, lib/runtime/container-memory.ts), code, and Buffers (fetch responses,
+ * SQS bodies); the bench's peaks
  * minus the old space they used (docs/operations.md#memory).
  */
 const OUTSIDE_OLD_SPACE_MIB = 96;
 
 for (const overlay of ['base', ...overlays()]) {
-  test(`${overlay}: the V8 heap is sized for the container: NODE_OPTIONS caps the old space below the memory limit, with room for what lives outside it`, () => {
+  test(`${overlay}: the V8 heap is sized for the container: NODE_OPTIONS caps the old space below the memory limit, with room for what lives outside it, and the V8 and malloc settings are the bench's`, () => {
     for (const { owner, container, role } of loginpipeContainers(rendered(overlay))) {
       if (role === 'migrate') continue;
       const options = container.env?.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
@@ -161,14 +162,7 @@ for (const overlay of ['base', ...overlays()]) {
       const limit = quantity(container.resources!.limits!.memory!);
       assert.ok(heap + OUTSIDE_OLD_SPACE_MIB <= limit, `${owner.metadata.name}: old space ${heap} MiB + ${OUTSIDE_OLD_SPACE_MIB} MiB outside it fits the ${limit} MiB limit`);
       assert.ok(heap >= MEASURED.peakRssMiB[role as Stage] - OUTSIDE_OLD_SPACE_MIB, `${owner.metadata.name}: old space ${heap} MiB holds what the bench's peak needed`);
-    }
-  });
-}
-
-for (const overlay of ['base', ...overlays()]) {
-  test(`${overlay}: every service runs with the V8 and malloc settings the bench measured (lib/runtime/container-memory.ts)`, () => {
-    for (const { owner, container, role } of loginpipeContainers(rendered(overlay))) {
-      if (role === 'migrate') continue;
+      // Exactly what the bench measured with (lib/runtime/container-memory.ts).
       const env = new Map((container.env ?? []).map((e) => [e.name, e.value]));
       assert.is(env.get('NODE_OPTIONS'), serviceNodeOptions(SERVICE_OLD_SPACE_MIB), `${owner.metadata.name}: NODE_OPTIONS`);
       for (const [name, value] of Object.entries(MALLOC_ENV)) assert.is(env.get(name), value, `${owner.metadata.name}: ${name}`);
